@@ -1,0 +1,54 @@
+"""Ember: PyTorch's API on NumPy. `import ember as torch`."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from . import _dtype
+from ._device import device
+from ._dtype import (bfloat16, can_cast, complex64, complex128, dtype, finfo, float16, float32,
+                     float64, get_default_dtype, iinfo, int8, int16, int32, int64,
+                     promote_types, set_default_dtype, uint8)
+from ._dtype import bool_ as bool  # noqa: A001 - torch's name
+from ._tensor import Size, Tensor
+from ._tensor_str import set_printoptions
+from . import ops as _ops
+from .ops.creation import from_dlpack, from_numpy
+from .ops._core import result_type as _result_type
+from . import autograd
+from .autograd import (enable_grad, inference_mode, is_grad_enabled,
+                       is_inference_mode_enabled, no_grad, set_grad_enabled)
+from .overrides import _disabled_torch_function_impl  # noqa: F401
+
+float = float32  # noqa: A001
+double = float64
+half = float16
+long = int64
+int = int32  # noqa: A001
+short = int16
+cfloat = complex64
+cdouble = complex128
+strided = "ember.strided"
+
+globals().update(_ops.FUNCTIONS)
+
+
+def result_type(tensor1, tensor2):  # noqa: ANN001, ANN201
+    """torch.result_type: the dtype an arithmetic op on these operands would produce."""
+    return _result_type(tensor1, tensor2)
+
+
+def is_tensor(obj) -> bool:  # noqa: ANN001
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+    return input.is_floating_point()
+
+
+def is_complex(input: Tensor) -> bool:  # noqa: A002
+    return input.is_complex()
+
+
+def numel(input: Tensor) -> int:  # noqa: A002
+    return input.numel()

@@ -1,0 +1,237 @@
+"""Dtypes with torch's names, and torch's type promotion (weak Python scalars, 0-d tensors)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ml_dtypes
+import numpy as np
+
+# Categories order the promotion lattice: bool < integer < floating < complex.
+BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
+
+
+class dtype:
+    """A tensor element type; mirrors torch.dtype (name, itemsize, is_floating_point...)."""
+
+    __slots__ = ("name", "np", "itemsize", "category", "is_signed", "_rank")
+
+    def __init__(self, name: str, np_dtype: Any, category: int, signed: bool, rank: int) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.itemsize = self.np.itemsize
+        self.category = category
+        self.is_signed = signed
+        self._rank = rank
+
+    @property
+    def is_floating_point(self) -> bool:
+        return self.category == FLOAT
+
+    @property
+    def is_complex(self) -> bool:
+        return self.category == COMPLEX
+
+    def to_real(self) -> dtype:
+        return {complex64: float32, complex128: float64}.get(self, self)
+
+    def to_complex(self) -> dtype:
+        return {float16: complex64, bfloat16: complex64, float32: complex64,
+                float64: complex128}.get(self, self)
+
+    def __repr__(self) -> str:
+        return "ember." + self.name
+
+    def __reduce__(self) -> str:
+        return self.name  # pickles as the module-level singleton
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+bool_ = dtype("bool", np.bool_, BOOL, False, 0)
+uint8 = dtype("uint8", np.uint8, INT, False, 1)
+int8 = dtype("int8", np.int8, INT, True, 1)
+int16 = dtype("int16", np.int16, INT, True, 2)
+int32 = dtype("int32", np.int32, INT, True, 3)
+int64 = dtype("int64", np.int64, INT, True, 4)
+float16 = dtype("float16", np.float16, FLOAT, True, 1)
+bfloat16 = dtype("bfloat16", ml_dtypes.bfloat16, FLOAT, True, 1)
+float32 = dtype("float32", np.float32, FLOAT, True, 3)
+float64 = dtype("float64", np.float64, FLOAT, True, 4)
+complex64 = dtype("complex64", np.complex64, COMPLEX, True, 3)
+complex128 = dtype("complex128", np.complex128, COMPLEX, True, 4)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
+       complex64, complex128)
+ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
+           "short": int16, "cfloat": complex64, "cdouble": complex128, "bool": bool_}
+
+_FROM_NP: dict[Any, dtype] = {d.np: d for d in ALL}
+_FROM_NP.update({d.np.type: d for d in ALL})
+
+
+def from_numpy_dtype(npd: Any) -> dtype:
+    """The ember dtype for a NumPy dtype; TypeError for the ones torch does not have."""
+    try:
+        return _FROM_NP[npd]
+    except KeyError:
+        pass
+    try:
+        return _FROM_NP[np.dtype(npd)]
+    except (KeyError, TypeError):
+        raise TypeError(
+            f"can't convert np.ndarray of type {np.dtype(npd)}. The only supported types are: "
+            "float64, float32, float16, bfloat16, complex64, complex128, int64, int32, int16, "
+            "int8, uint8, and bool."
+        ) from None
+
+
+def _promote_pair(a: dtype, b: dtype) -> dtype:
+    if a is b:
+        return a
+    if a.category != b.category:
+        hi, lo = (a, b) if a.category > b.category else (b, a)
+        if hi.category == COMPLEX and lo.category == FLOAT and lo is float64:
+            return complex128
+        if hi.category == FLOAT and lo.category == INT:
+            return hi
+        return hi
+    if a.category == INT:
+        if a.is_signed == b.is_signed:
+            return a if a._rank > b._rank else b
+        u, s = (a, b) if not a.is_signed else (b, a)  # only uint8 is unsigned
+        return s if s._rank > u._rank else int16
+    if a.category == FLOAT:
+        if a._rank == b._rank:  # float16 with bfloat16
+            return float32
+        return a if a._rank > b._rank else b
+    return a if a._rank > b._rank else b
+
+
+_PROMOTE: dict[tuple[dtype, dtype], dtype] = {(a, b): _promote_pair(a, b) for a in ALL for b in ALL}
+
+
+def promote_types(type1: dtype, type2: dtype) -> dtype:
+    """torch.promote_types: the smallest dtype both can be cast to without losing category."""
+    return _PROMOTE[(type1, type2)]
+
+
+_state = {"default": float32}
+
+
+def get_default_dtype() -> dtype:
+    return _state["default"]
+
+
+def set_default_dtype(d: dtype) -> None:
+    """torch.set_default_dtype; only floating dtypes are accepted, as in torch."""
+    if not isinstance(d, dtype) or d.category != FLOAT:
+        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+    _state["default"] = d
+
+
+def default_complex() -> dtype:
+    return complex128 if _state["default"] is float64 else complex64
+
+
+def scalar_dtype(value: Any) -> dtype:
+    """The dtype a Python scalar gets when it becomes a tensor (torch.tensor(3.0) etc.)."""
+    t = type(value)
+    if t is bool:
+        return bool_
+    if t is int:
+        return int64
+    if t is float:
+        return _state["default"]
+    if t is complex:
+        return default_complex()
+    if isinstance(value, np.generic):
+        return from_numpy_dtype(value.dtype)
+    if isinstance(value, bool):
+        return bool_
+    if isinstance(value, int):
+        return int64
+    if isinstance(value, float):
+        return _state["default"]
+    if isinstance(value, complex):
+        return default_complex()
+    raise TypeError(f"expected a Python number, got {t.__name__}")
+
+
+def _combine(higher: dtype | None, lower: dtype | None) -> dtype | None:
+    """torch's rule for letting a lower-priority group (0-d, scalars) raise the category."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if higher.category == COMPLEX:
+        return higher
+    if higher.category == FLOAT:
+        if lower.category == COMPLEX:
+            return higher.to_complex()
+        return higher
+    if higher is bool_ or lower.category >= FLOAT:
+        return _PROMOTE[(higher, lower)]
+    return higher
+
+
+def result_type_of(dims: list, zeros: list, scalars: list) -> dtype:
+    """Promote three priority groups: dimensioned tensors, 0-d tensors, Python scalars."""
+    d = z = w = None
+    for t in dims:
+        d = t if d is None else _PROMOTE[(d, t)]
+    for t in zeros:
+        z = t if z is None else _PROMOTE[(z, t)]
+    for s in scalars:
+        st = scalar_dtype(s)
+        w = st if w is None else _PROMOTE[(w, st)]
+    r = _combine(d, _combine(z, w))
+    assert r is not None
+    return r
+
+
+def can_cast(from_: dtype, to: dtype) -> bool:
+    """torch.can_cast: casting may not lower the category (float->int, complex->float, ->bool)."""
+    if from_.category > to.category:
+        return False
+    return not (to is bool_ and from_ is not bool_)
+
+
+class finfo:
+    """torch.finfo for floating dtypes."""
+
+    def __init__(self, type: dtype | None = None) -> None:  # noqa: A002 - torch's name
+        type = type or get_default_dtype()
+        if type.category not in (FLOAT, COMPLEX):
+            raise TypeError(f"finfo: {type} is not a floating point dtype")
+        info = ml_dtypes.finfo(type.to_real().np)
+        self.dtype = type.to_real().name
+        self.bits = int(info.bits)
+        self.eps = float(info.eps)
+        self.max = float(info.max)
+        self.min = float(info.min)
+        self.tiny = float(info.tiny)
+        self.smallest_normal = self.tiny
+        self.resolution = float(info.resolution)
+
+    def __repr__(self) -> str:
+        return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
+                f"eps={self.eps:g}, smallest_normal={self.tiny:g}, tiny={self.tiny:g}, "
+                f"dtype={self.dtype})")
+
+
+class iinfo:
+    """torch.iinfo for integer dtypes."""
+
+    def __init__(self, type: dtype) -> None:  # noqa: A002 - torch's name
+        if type.category not in (INT, BOOL):
+            raise TypeError(f"iinfo: {type} is not an integer dtype")
+        info = np.iinfo(type.np) if type is not bool_ else None
+        self.dtype = type.name
+        self.bits = type.itemsize * 8
+        self.max = int(info.max) if info else 1
+        self.min = int(info.min) if info else 0
+
+    def __repr__(self) -> str:
+        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"

@@ -1,0 +1,525 @@
+"""Tensor: a backend array view, the storage it shares with its views, dtype, device, autograd.
+
+No math lives here: ops are attached as methods from the op registry (ember/ops).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import numpy as np
+
+from . import _dtype as D
+from ._device import CPU, device
+from ._storage import Storage, UntypedStorage, root_array
+from .autograd.grad_mode import state as _grad_state
+
+_new_obj = object.__new__
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints with torch's repr."""
+
+    def __repr__(self) -> str:
+        return f"ember.Size([{', '.join(str(s) for s in self)}])"
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __getitem__(self, item: Any) -> Any:
+        r = tuple.__getitem__(self, item)
+        return Size(r) if isinstance(item, slice) else r
+
+    def __add__(self, other: Any) -> Size:
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __reduce__(self) -> tuple:
+        return (Size, (tuple(self),))
+
+
+class Tensor:
+    """A multi-dimensional array with autograd, torch.Tensor's API.
+
+    Tensor(data) is not torch's legacy constructor: use ember.tensor / ember.empty.
+    """
+
+    __slots__ = (
+        "_data",       # backend array: a view into the storage's memory
+        "dtype",
+        "device",
+        "_storage",    # Storage shared with views; created lazily
+        "_base",       # the tensor this one views, or None
+        "_requires_grad",
+        "grad_fn",
+        "_output_nr",
+        "_grad",
+        "_grad_acc",   # weakref to this leaf's AccumulateGrad node
+        "_retains_grad",
+        "_hooks",
+        "_post_acc_hooks",
+        "__dict__",
+        "__weakref__",
+    )
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        if cls is Tensor and args:
+            from .ops.creation import tensor as _tensor_fn
+
+            return _tensor_fn(args[0] if len(args) == 1 else list(args))
+        t = _new_obj(cls)
+        _init_empty(t)
+        return t
+
+    # ----------------------------------------------------------------- geometry
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    ndimension = dim
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return int(self._data.size)
+
+    nelement = numel
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def stride(self, dim: int | None = None) -> Any:
+        a = self._data
+        if self.device.type == "meta":
+            st = _contiguous_strides(a.shape)
+        else:
+            isz = a.itemsize
+            st = tuple(s // isz for s in a.strides)
+        if dim is None:
+            return st
+        return st[_wrap_dim(dim, a.ndim, "stride")]
+
+    def storage_offset(self) -> int:
+        if self.device.type == "meta":
+            return 0
+        from .backends import for_device
+
+        b = for_device(self.device)
+        root = self._get_storage().root
+        return (b.data_ptr(self._data) - b.data_ptr(root)) // self._data.itemsize
+
+    def data_ptr(self) -> int:
+        from .backends import for_device
+
+        return for_device(self.device).data_ptr(self._data)
+
+    def untyped_storage(self) -> UntypedStorage:
+        return UntypedStorage(self._get_storage(), self.device)
+
+    def _get_storage(self) -> Storage:
+        s = self._storage
+        if s is None:
+            s = self._storage = Storage(root_array(self._data))
+        return s
+
+    def is_contiguous(self, memory_format: Any = None) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        return int(self._data.size) * self.dtype.itemsize
+
+    @property
+    def _version(self) -> int:
+        s = self._storage
+        return 0 if s is None else s.version
+
+    def _bump_version(self) -> None:
+        self._get_storage().version += 1
+
+    # ----------------------------------------------------------------- dtype/device info
+    def is_floating_point(self) -> bool:
+        return self.dtype.category == D.FLOAT
+
+    def is_complex(self) -> bool:
+        return self.dtype.category == D.COMPLEX
+
+    def is_signed(self) -> bool:
+        return self.dtype.is_signed
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return self.device.type == "cpu"
+
+    @property
+    def is_meta(self) -> bool:
+        return self.device.type == "meta"
+
+    @property
+    def is_quantized(self) -> bool:
+        return False
+
+    @property
+    def is_sparse(self) -> bool:
+        return False
+
+    @property
+    def layout(self) -> str:
+        return "ember.strided"
+
+    def get_device(self) -> int:
+        return -1 if self.device.type == "cpu" else (self.device.index or 0)
+
+    # ----------------------------------------------------------------- autograd fields
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if requires_grad and self.dtype.category < D.FLOAT:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require "
+                               f"gradients (got {self.dtype})")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self.grad_fn is not None and not getattr(self, "_retains_grad", False):
+            import warnings
+
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                "Its .grad attribute won't be populated during autograd.backward(). If you "
+                "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                ".retain_grad() on the non-leaf Tensor.",
+                UserWarning, stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got "
+                                f"grad of type {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: grad "
+                                   f"{list(value.shape)} vs tensor {list(self.shape)}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: "
+                                   f"{value.dtype} vs {self.dtype}")
+            if value.device != self.device:
+                raise RuntimeError(f"assigned grad has data located on a different device: "
+                                   f"{value.device} vs {self.device}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def data(self) -> Tensor:
+        return _alias(self)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data must be a Tensor, got {type(value).__name__}")
+        self._data, self.dtype, self.device = value._data, value.dtype, value.device
+        self._storage = value._get_storage()
+
+    @property
+    def output_nr(self) -> int:
+        return getattr(self, "_output_nr", 0)
+
+    @property
+    def retains_grad(self) -> bool:
+        return bool(getattr(self, "_retains_grad", False))
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is not None:
+            self._retains_grad = True
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call hook(grad) when this tensor's gradient is computed; may return a new grad."""
+        from .autograd.graph import register_tensor_hook
+
+        return register_tensor_hook(self, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        from .autograd.graph import register_post_accumulate_hook
+
+        return register_post_accumulate_hook(self, hook)
+
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        from .autograd import backward as _backward
+
+        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ----------------------------------------------------------------- conversion to Python
+    def item(self) -> Any:
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
+                               "to Scalar")
+        if self.device.type == "meta":
+            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
+        v = self._host().reshape(()).item()
+        if self.dtype is D.bfloat16:
+            return float(v)
+        return v
+
+    def tolist(self) -> Any:
+        if self.device.type == "meta":
+            raise RuntimeError("Tensor.tolist() cannot be called on meta tensors")
+        a = self._host()
+        if self.dtype is D.bfloat16:
+            a = a.astype(np.float32)
+        return a.tolist()
+
+    def _host(self) -> np.ndarray:
+        a = self._data
+        return a if type(a) is np.ndarray else a.get()
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The data as a NumPy array sharing memory (a copy only for non-CPU with force=True)."""
+        if self.device.type != "cpu":
+            if not force:
+                raise TypeError(f"can't convert {self.device.type} device type tensor to numpy. "
+                                "Use Tensor.cpu() to copy the tensor to host memory first.")
+            return self._host().copy()
+        if self._requires_grad and _grad_state.enabled and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        a = self.numpy(force=True) if self.device.type != "cpu" else self._data
+        if dtype is not None:
+            a = a.astype(dtype, copy=False)
+        return a.copy() if copy else a
+
+    def __dlpack__(self, stream: Any = None, **kwargs: Any) -> Any:
+        return self._data.__dlpack__(**({"stream": stream} if stream is not None else {}))
+
+    def __dlpack_device__(self) -> Any:
+        return self._data.__dlpack_device__()
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __complex__(self) -> complex:
+        return complex(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.category > D.INT or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self) -> Any:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(self.unbind(0))  # type: ignore[attr-defined]
+
+    def __reversed__(self) -> Any:
+        return iter(self.flip(0).unbind(0))  # type: ignore[attr-defined]
+
+    def __contains__(self, element: Any) -> bool:
+        return bool((self == element).any().item())  # type: ignore[attr-defined]
+
+    def __repr__(self, *, tensor_contents: Any = None) -> str:
+        from ._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 and self.device.type != "meta":
+            return self.item().__format__(spec)
+        return object.__format__(self, spec)
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if not self.is_leaf:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol at the moment.")
+        if id(self) in memo:
+            return memo[id(self)]
+        new = _new_obj(type(self))
+        _init_empty(new)
+        new._data, new.dtype, new.device = self._data.copy(), self.dtype, self.device
+        new._requires_grad = self._requires_grad
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        if self.__dict__:
+            import copy
+
+            new.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        memo[id(self)] = new
+        return new
+
+    def __reduce_ex__(self, proto: int) -> tuple:
+        return (_rebuild, (type(self), self._host(), self.dtype.name, str(self.device),
+                           self._requires_grad, self.__dict__ or None))
+
+    def __setstate__(self, state: Any) -> None:
+        if state:
+            self.__dict__.update(state)
+
+    # ----------------------------------------------------------------- overrides
+    @classmethod
+    def __torch_function__(cls, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        """Default: run `func` without subclass dispatch, then re-wrap results as `cls`."""
+        from .overrides import default_torch_function
+
+        return default_torch_function(cls, func, types, args, kwargs)
+
+    def as_subclass(self, cls: type) -> Any:
+        new = _new_obj(cls)
+        _init_empty(new)
+        _share(new, self)
+        new._requires_grad, new.grad_fn = self._requires_grad, self.grad_fn
+        new._output_nr = getattr(self, "_output_nr", 0)
+        return new
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        from .overrides import note_subclass
+
+        note_subclass(cls)
+
+
+def _init_empty(t: Tensor) -> None:
+    t._data = np.empty((0,), np.float32)
+    t.dtype, t.device = D.float32, CPU
+    t._storage = t._base = t.grad_fn = t._grad = None
+    t._requires_grad = False
+
+
+def _share(dst: Tensor, src: Tensor) -> None:
+    dst._data, dst.dtype, dst.device = src._data, src.dtype, src.device
+    dst._storage = src._get_storage()
+    dst._base = None
+
+
+def _alias(t: Tensor) -> Tensor:
+    """A new leaf tensor on the same storage (detach without the op record)."""
+    n = _new_obj(Tensor)
+    n._data, n.dtype, n.device = t._data, t.dtype, t.device
+    n._storage = t._get_storage()
+    n._base = n.grad_fn = n._grad = None
+    n._requires_grad = False
+    return n
+
+
+def make(arr: Any, dt: D.dtype, dev: device) -> Tensor:
+    """Wrap a fresh backend array (the hot path: no checks)."""
+    t = _new_obj(Tensor)
+    t._data = arr
+    t.dtype = dt
+    t.device = dev
+    t._storage = t._base = t.grad_fn = t._grad = None
+    t._requires_grad = False
+    return t
+
+
+def make_view(arr: Any, base: Tensor, dt: D.dtype | None = None) -> Tensor:
+    """Wrap `arr`, a view of base's memory: the new tensor shares base's storage."""
+    t = _new_obj(Tensor)
+    t._data = arr
+    t.dtype = base.dtype if dt is None else dt
+    t.device = base.device
+    t._storage = base._get_storage()
+    t._base = base._base if base._base is not None else base
+    t.grad_fn = t._grad = None
+    t._requires_grad = False
+    return t
+
+
+def _rebuild(cls: type, arr: np.ndarray, dtname: str, dev: str, requires_grad: bool,
+             state: Any) -> Tensor:
+    from .ops.creation import tensor as _tensor_fn
+
+    dt = getattr(D, dtname) if dtname != "bool" else D.bool_
+    t = _tensor_fn(np.asarray(arr), dtype=dt, device=dev)
+    if cls is not Tensor:
+        t = t.as_subclass(cls)
+    if requires_grad:
+        t.requires_grad_(True)
+    if state:
+        t.__dict__.update(state)
+    return t
+
+
+def _contiguous_strides(shape: tuple) -> tuple:
+    st = []
+    acc = 1
+    for s in reversed(shape):
+        st.append(acc)
+        acc *= max(s, 1)
+    return tuple(reversed(st))
+
+
+def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+wrap_dim = _wrap_dim
+contiguous_strides = _contiguous_strides
+_weakref_type = weakref.ref

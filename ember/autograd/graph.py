@@ -1,0 +1,232 @@
+"""Autograd graph nodes: Node (a grad_fn), AccumulateGrad for leaves, saved tensors, hooks."""
+
+from __future__ import annotations
+
+import itertools
+import traceback
+import weakref
+from typing import Any, Callable
+
+from .grad_mode import state as _gm
+
+_seq = itertools.count()
+_SAVED_FREED = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you "
+    "call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward "
+    "through the graph a second time or if you need to access saved tensors after calling "
+    "backward."
+)
+
+
+class RemovableHandle:
+    """Returned by hook registrations; remove() unregisters."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict: dict) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict) if _weakrefable(hooks_dict) else None
+        self._dict = hooks_dict
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        self._dict.pop(self.id, None)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.remove()
+
+
+def _weakrefable(obj: Any) -> bool:
+    try:
+        weakref.ref(obj)
+        return True
+    except TypeError:
+        return False
+
+
+class Node:
+    """A backward function: grad_fn of a tensor. Subclasses implement backward(*grads).
+
+    next_functions: one (node, input_nr) edge per differentiable input, (None, 0) for inputs
+    that need no gradient. _input_meta: (shape, dtype) of each input, used by the engine to sum
+    broadcast gradients and cast them back (rule 3 of DESIGN.md).
+    """
+
+    __slots__ = ("next_functions", "_input_meta", "_saved", "_seq", "_pre_hooks",
+                 "_tensor_pre_hooks", "_retain_grad_tensors", "_post_hooks", "metadata",
+                 "_n_outputs", "__weakref__", "__dict__")
+
+    def __init__(self) -> None:
+        self._seq = next(_seq)
+        self._saved: list | None = None
+        self._pre_hooks: dict | None = None
+        self._tensor_pre_hooks: dict | None = None
+        self._retain_grad_tensors: dict | None = None
+        self._post_hooks: dict | None = None
+        self._n_outputs = 1
+        if _gm.anomaly:
+            self.metadata = {"traceback_": traceback.format_stack()[:-2]}
+
+    # --- saved tensors: the version recorded at save time guards against in-place edits
+    def save(self, *tensors: Any) -> None:
+        self._saved = [None if t is None else (t, t._version, -1) for t in tensors]
+
+    def save_outputs(self, *tensors: Any) -> None:
+        """Save this node's own outputs without a reference cycle (output -> node -> output)."""
+        from .._tensor import _alias
+
+        saved = self._saved if self._saved is not None else []
+        saved.extend((_alias(t), t._version, getattr(t, "_output_nr", 0)) for t in tensors)
+        self._saved = saved
+
+    @property
+    def saved_tensors(self) -> tuple:
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_SAVED_FREED)
+        out = []
+        for i, item in enumerate(saved):
+            if item is None:
+                out.append(None)
+                continue
+            t, v, out_nr = item
+            if t._version != v:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: [{_type_name(t)} {list(t.shape)}], which is output "
+                    f"{getattr(t, '_output_nr', 0)} of {_fn_name(t)}, is at version "
+                    f"{t._version}; expected version {v} instead. Hint: enable anomaly detection "
+                    "to find the operation that failed to compute its gradient, with "
+                    "torch.autograd.set_detect_anomaly(True)."
+                )
+            if out_nr >= 0 and _gm.enabled:  # reconnect an output to this node (double backward)
+                from .._tensor import _alias
+
+                t = _alias(t)
+                t.grad_fn, t._output_nr, t._requires_grad = self, out_nr, True
+            out.append(t)
+        return tuple(out)
+
+    def release(self) -> None:
+        """Free what backward needed (called by the engine unless retain_graph)."""
+        self._saved = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def backward(self, *grads: Any) -> Any:
+        raise NotImplementedError(f"{self.name()} has no backward formula")
+
+    def __call__(self, *grads: Any) -> Any:
+        return self.backward(*grads)
+
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """fn(grad_inputs, grad_outputs) after this node runs; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        h = RemovableHandle(self._post_hooks)
+        self._post_hooks[h.id] = fn
+        return h
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """fn(grad_outputs) before this node runs; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        h = RemovableHandle(self._pre_hooks)
+        self._pre_hooks[h.id] = fn
+        return h
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+
+def _type_name(t: Any) -> str:
+    names = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+             "bfloat16": "BFloat16Tensor", "int64": "LongTensor", "int32": "IntTensor",
+             "complex64": "ComplexFloatTensor", "complex128": "ComplexDoubleTensor"}
+    return "torch." + names.get(t.dtype.name, t.dtype.name + "Tensor")
+
+
+def _fn_name(t: Any) -> str:
+    fn = t.grad_fn
+    return fn.name() if fn is not None else "AccumulateGrad"
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf tensor: adds incoming gradients into `variable.grad`."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable: Any) -> None:
+        super().__init__()
+        self.variable = variable
+        self.next_functions = ()
+        self._input_meta = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def accumulate(self, grad: Any, create_graph: bool) -> None:
+        var = self.variable
+        old = var._grad
+        if old is None:
+            if not create_graph:
+                grad = grad.detach()
+            var._grad = grad if create_graph or grad._data.flags.owndata else grad.clone()
+        elif create_graph or _gm.enabled:
+            var._grad = old + grad
+        else:
+            old.add_(grad)
+        hooks = getattr(var, "_post_acc_hooks", None)
+        if hooks:
+            for h in list(hooks.values()):
+                h(var)
+
+
+def grad_accumulator(t: Any) -> AccumulateGrad:
+    ref = getattr(t, "_grad_acc", None)
+    acc = ref() if ref is not None else None
+    if acc is None:
+        acc = AccumulateGrad(t)
+        t._grad_acc = weakref.ref(acc)
+    return acc
+
+
+def edge_of(t: Any) -> tuple:
+    """The graph edge a gradient for tensor `t` flows into."""
+    fn = t.grad_fn
+    if fn is not None:
+        return (fn, getattr(t, "_output_nr", 0))
+    if t._requires_grad:
+        return (grad_accumulator(t), 0)
+    return (None, 0)
+
+
+def register_tensor_hook(t: Any, hook: Callable) -> RemovableHandle:
+    if not t._requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    hooks = getattr(t, "_hooks", None)
+    if hooks is None:
+        hooks = t._hooks = {}
+    h = RemovableHandle(hooks)
+    hooks[h.id] = hook
+    fn = t.grad_fn
+    if fn is not None:  # non-leaf: the node runs the hook on the matching grad
+        if fn._tensor_pre_hooks is None:
+            fn._tensor_pre_hooks = {}
+        fn._tensor_pre_hooks.setdefault(getattr(t, "_output_nr", 0), []).append((hooks, h.id))
+    return h
+
+
+def register_post_accumulate_hook(t: Any, hook: Callable) -> RemovableHandle:
+    if t.grad_fn is not None:
+        raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
+    hooks = getattr(t, "_post_acc_hooks", None)
+    if hooks is None:
+        hooks = t._post_acc_hooks = {}
+    h = RemovableHandle(hooks)
+    hooks[h.id] = hook
+    return h

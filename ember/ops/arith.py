@@ -1,0 +1,382 @@
+"""Binary arithmetic: add, sub, mul, div (with rounding modes), neg, and their operators."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import _dtype as D
+from .._tensor import Tensor, make
+from ..autograd.grad_mode import state as _gm
+from ..autograd.graph import Node
+from ._core import attach, binary_args, check_inplace, grad_on, make_inplace
+from ._registry import register, register_method
+
+
+# ------------------------------------------------------------------ backward nodes
+class AddBackward0(Node):
+    def __init__(self, alpha: Any) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def backward(self, grad: Tensor) -> tuple:
+        return grad, (grad if self.alpha == 1 else grad * self.alpha)
+
+
+class AddBackward1(Node):
+    def backward(self, grad: Tensor) -> tuple:
+        return grad, None
+
+
+class SubBackward0(Node):
+    def __init__(self, alpha: Any) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def backward(self, grad: Tensor) -> tuple:
+        return grad, (-grad if self.alpha == 1 else grad * -self.alpha)
+
+
+class RsubBackward1(Node):
+    def backward(self, grad: Tensor) -> tuple:
+        return None, -grad
+
+
+class MulBackward0(Node):
+    def backward(self, grad: Tensor) -> tuple:
+        a, b = self.saved_tensors
+        need = self.next_functions
+        ga = grad * (b.conj() if b.is_complex() else b) if need[0][0] is not None else None
+        gb = grad * (a.conj() if a.is_complex() else a) if need[1][0] is not None else None
+        return ga, gb
+
+
+class MulBackward1(Node):
+    def __init__(self, scalar: Any, tensor_pos: int) -> None:
+        super().__init__()
+        self.scalar, self.pos = scalar, tensor_pos
+
+    def backward(self, grad: Tensor) -> tuple:
+        s = self.scalar.conjugate() if isinstance(self.scalar, complex) else self.scalar
+        g = grad * s
+        return (g, None) if self.pos == 0 else (None, g)
+
+
+class DivBackward0(Node):
+    def backward(self, grad: Tensor) -> tuple:
+        a, b = self.saved_tensors
+        need = self.next_functions
+        ga = grad / b if need[0][0] is not None else None
+        gb = -grad * a / (b * b) if need[1][0] is not None else None
+        return ga, gb
+
+
+class DivBackward1(Node):
+    def __init__(self, scalar: Any) -> None:
+        super().__init__()
+        self.scalar = scalar
+
+    def backward(self, grad: Tensor) -> tuple:
+        return grad / self.scalar, None
+
+
+class RdivBackward(Node):
+    """d(s / b)/db = -s / b^2."""
+
+    def __init__(self, scalar: Any) -> None:
+        super().__init__()
+        self.scalar = scalar
+
+    def name(self) -> str:
+        return "DivBackward0"
+
+    def backward(self, grad: Tensor) -> tuple:
+        (b,) = self.saved_tensors
+        return None, -grad * self.scalar / (b * b)
+
+
+class NegBackward0(Node):
+    def backward(self, grad: Tensor) -> Tensor:
+        return -grad
+
+
+class _ZeroGrad(Node):
+    """Ops that are piecewise constant (floor division, rounding) have zero gradient."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self._name = name
+
+    def name(self) -> str:
+        return self._name
+
+    def backward(self, grad: Tensor) -> tuple:
+        z = grad * 0
+        return tuple(z for _ in self.next_functions)
+
+
+# ------------------------------------------------------------------ helpers
+def _check_alpha(name: str, dt: D.dtype, alpha: Any) -> None:
+    if alpha != 1:
+        if dt.category <= D.INT and isinstance(alpha, float):
+            raise RuntimeError("For integral input tensors, argument alpha must not be a "
+                               "floating point number.")
+        if dt is D.bool_ and not isinstance(alpha, bool):
+            raise RuntimeError(f"Boolean alpha only supported for Boolean results.")
+
+
+def _sub_check(a: Any, b: Any) -> None:
+    if (isinstance(a, Tensor) and a.dtype is D.bool_) or (isinstance(b, Tensor) and
+                                                            b.dtype is D.bool_):
+        if (not isinstance(a, Tensor) or a.dtype is D.bool_) and \
+                (not isinstance(b, Tensor) or b.dtype is D.bool_):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+
+
+@register("add", method=True, out=True, inplace=None)
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """input + alpha * other, with torch's type promotion."""
+    x, y, dt, dev = binary_args("add", input, other)
+    if alpha != 1:
+        _check_alpha("add", dt, alpha)
+        y = y * alpha
+    r = np.logical_or(x, y) if dt is D.bool_ else x + y
+    out = make(r if r.dtype == dt.np else r.astype(dt.np), dt, dev)
+    if _gm.enabled and ((isinstance(input, Tensor) and input._requires_grad) or
+                        (isinstance(other, Tensor) and other._requires_grad)):
+        if isinstance(input, Tensor) and isinstance(other, Tensor):
+            attach(AddBackward0(alpha), (input, other), (out,))
+        elif isinstance(input, Tensor):
+            attach(AddBackward1(), (input, None), (out,))
+        else:
+            attach(AddBackward0(alpha), (None, other), (out,))
+    return out
+
+
+@register("sub", method=True, out=True, aliases=("subtract",))
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """input - alpha * other."""
+    _sub_check(input, other)
+    x, y, dt, dev = binary_args("sub", input, other)
+    if alpha != 1:
+        _check_alpha("sub", dt, alpha)
+        y = y * alpha
+    r = x - y
+    out = make(r if r.dtype == dt.np else r.astype(dt.np), dt, dev)
+    if grad_on(input, other):
+        if isinstance(input, Tensor):
+            attach(SubBackward0(alpha), (input, other), (out,))
+        else:
+            attach(RsubBackward1(), (None, other), (out,))
+    return out
+
+
+@register("rsub", method=True)
+def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    """other - alpha * input."""
+    return sub(other, input * alpha if alpha != 1 else input)
+
+
+@register("mul", method=True, out=True, aliases=("multiply",))
+def mul(input: Any, other: Any) -> Tensor:
+    """Elementwise product."""
+    x, y, dt, dev = binary_args("mul", input, other)
+    r = np.logical_and(x, y) if dt is D.bool_ else x * y
+    out = make(r if r.dtype == dt.np else r.astype(dt.np), dt, dev)
+    if _gm.enabled and ((isinstance(input, Tensor) and input._requires_grad) or
+                        (isinstance(other, Tensor) and other._requires_grad)):
+        if isinstance(input, Tensor) and isinstance(other, Tensor):
+            node = MulBackward0()
+            node.save(input, other)
+            attach(node, (input, other), (out,))
+        elif isinstance(input, Tensor):
+            attach(MulBackward1(other, 0), (input, None), (out,))
+        else:
+            attach(MulBackward1(input, 1), (None, other), (out,))
+    return out
+
+
+@register("div", method=True, out=True, aliases=("divide",))
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """True division (ints promote to the default float), or 'trunc' / 'floor' rounding."""
+    if rounding_mode is None:
+        x, y, dt, dev = binary_args("div", input, other)
+        if dt.category < D.FLOAT:
+            dt = D.get_default_dtype()
+            x = x.astype(dt.np) if hasattr(x, "astype") else x
+            y = y.astype(dt.np) if hasattr(y, "astype") else y
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.true_divide(x, y)
+        out = make(r if r.dtype == dt.np else r.astype(dt.np), dt, dev)
+        if grad_on(input, other):
+            if isinstance(input, Tensor) and isinstance(other, Tensor):
+                node: Node = DivBackward0()
+                node.save(input, other)
+                attach(node, (input, other), (out,))
+            elif isinstance(input, Tensor):
+                attach(DivBackward1(other), (input, None), (out,))
+            else:
+                node = RdivBackward(input)
+                node.save(other)
+                attach(node, (None, other), (out,))
+        return out
+    if rounding_mode not in ("trunc", "floor"):
+        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                         f"found '{rounding_mode}'")
+    x, y, dt, dev = binary_args("div", input, other)
+    if dt.category <= D.INT:
+        if np.any(np.asarray(y) == 0):
+            raise RuntimeError("ZeroDivisionError")
+        if rounding_mode == "floor":
+            r = np.floor_divide(x, y)
+        else:
+            q = np.floor_divide(x, y)
+            r = np.where((q < 0) & (q * y != x), q + 1, q)
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.true_divide(x, y)
+            r = np.floor(r) if rounding_mode == "floor" else np.trunc(r)
+            if rounding_mode == "floor":
+                # torch computes floor((x - fmod(x, y)) / y) to avoid rounding artefacts
+                m = np.fmod(x, y)
+                q = (x - m) / y
+                adj = (m != 0) & ((y < 0) != (m < 0))
+                q = np.where(adj, q - 1, q)
+                fq = np.floor(q)
+                fq = np.where(q - fq > 0.5, fq + 1, fq)
+                r = np.where(np.asarray(y) == 0, r, np.where(q == 0, np.copysign(0, x / y), fq))
+    out = make(np.asarray(r).astype(dt.np, copy=False), dt, dev)
+    if grad_on(input, other):
+        attach(_ZeroGrad("DivBackward2" if isinstance(other, Tensor) else "DivBackward3"),
+               (input, other), (out,))
+    return out
+
+
+@register("true_divide", method=True, out=True)
+def true_divide(input: Any, other: Any) -> Tensor:
+    return div(input, other)
+
+
+@register("floor_divide", method=True, out=True)
+def floor_divide(input: Any, other: Any) -> Tensor:
+    """Division rounded toward negative infinity (torch >= 1.13 semantics)."""
+    return div(input, other, rounding_mode="floor")
+
+
+@register("neg", method=True, out=True, aliases=("negative",))
+def neg(input: Tensor) -> Tensor:
+    """-input (not defined for bool tensors, as in torch)."""
+    if input.dtype is D.bool_:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
+    out = make(np.negative(input._data), input.dtype, input.device)
+    if grad_on(input):
+        attach(NegBackward0(), (input,), (out,))
+    return out
+
+
+# ------------------------------------------------------------------ fast in-place variants
+def _fast_inplace(name: str, ufunc: Any, fallback: Callable) -> Callable:
+    """self.<op>_(other): write through the ufunc's out= when nothing needs recording."""
+    slow = make_inplace(fallback, name)
+
+    def inplace(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+        if _gm.enabled and (self._requires_grad or
+                            (isinstance(other, Tensor) and other._requires_grad)):
+            return slow(self, other, alpha=alpha) if alpha != 1 else slow(self, other)
+        check_inplace(self, name + "_")
+        x, y, dt, _ = binary_args(name + "_", self, other)
+        if dt is not self.dtype and not D.can_cast(dt, self.dtype):
+            from ._core import _tname
+
+            raise RuntimeError(f"result type {_tname(dt)} can't be cast to the desired output "
+                               f"type {_tname(self.dtype)}")
+        if alpha != 1:
+            _check_alpha(name, dt, alpha)
+            y = y * alpha
+        if self.device.type == "meta":
+            np.broadcast_shapes(np.shape(y), self._data.shape)
+        else:
+            try:
+                ufunc(x, y, out=self._data, casting="unsafe")
+            except ValueError:
+                raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                                   f"broadcast shape {list(np.broadcast_shapes(np.shape(x), np.shape(y)))}"
+                                   ) from None
+        self._bump_version()
+        return self
+
+    inplace.__name__ = name + "_"
+    return inplace
+
+
+def _add_ufunc(x: Any, y: Any, out: Any, casting: str) -> Any:
+    if out.dtype == np.bool_:
+        return np.logical_or(x, y, out=out, casting=casting)
+    return np.add(x, y, out=out, casting=casting)
+
+
+def _mul_ufunc(x: Any, y: Any, out: Any, casting: str) -> Any:
+    if out.dtype == np.bool_:
+        return np.logical_and(x, y, out=out, casting=casting)
+    return np.multiply(x, y, out=out, casting=casting)
+
+
+def _div_ufunc(x: Any, y: Any, out: Any, casting: str) -> Any:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(x, y, out=out, casting=casting)
+
+
+def _sub_inplace_fallback(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
+    return sub(self, other, alpha=alpha)
+
+
+_add_ = _fast_inplace("add", _add_ufunc, lambda s, o, alpha=1: add(s, o, alpha=alpha))
+_sub_ = _fast_inplace("sub", np.subtract, _sub_inplace_fallback)
+_mul_raw = _fast_inplace("mul", _mul_ufunc, lambda s, o: mul(s, o))
+_div_raw = make_inplace(lambda s, o, rounding_mode=None: div(s, o, rounding_mode=rounding_mode),
+                        "div")
+
+
+def _mul_(self: Tensor, other: Any) -> Tensor:
+    return _mul_raw(self, other)
+
+
+def _div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    if self.dtype.category < D.FLOAT and rounding_mode is None:
+        raise RuntimeError("result type Float can't be cast to the desired output type "
+                           + {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                              "uint8": "Byte", "bool": "Bool"}[self.dtype.name])
+    return _div_raw(self, other, rounding_mode=rounding_mode)
+
+
+for _n, _f in (("add_", _add_), ("sub_", _sub_), ("subtract_", _sub_), ("mul_", _mul_),
+               ("multiply_", _mul_), ("div_", _div_), ("divide_", _div_),
+               ("true_divide_", _div_),
+               ("floor_divide_", make_inplace(floor_divide, "floor_divide")),
+               ("neg_", make_inplace(neg, "neg")), ("negative_", make_inplace(neg, "neg"))):
+    register_method(_n, _f)
+
+# ------------------------------------------------------------------ operators
+register_method("__add__", lambda self, other: add(self, other))
+register_method("__radd__", lambda self, other: add(other, self))
+register_method("__iadd__", lambda self, other: _add_(self, other))
+register_method("__sub__", lambda self, other: sub(self, other))
+register_method("__rsub__", lambda self, other: sub(other, self))
+register_method("__isub__", lambda self, other: _sub_(self, other))
+register_method("__mul__", lambda self, other: mul(self, other))
+register_method("__rmul__", lambda self, other: mul(other, self))
+register_method("__imul__", lambda self, other: _mul_(self, other))
+register_method("__truediv__", lambda self, other: div(self, other))
+register_method("__rtruediv__", lambda self, other: div(other, self))
+register_method("__itruediv__", lambda self, other: _div_(self, other))
+register_method("__floordiv__", lambda self, other: floor_divide(self, other))
+register_method("__rfloordiv__", lambda self, other: floor_divide(other, self))
+register_method("__ifloordiv__", lambda self, other: make_inplace(floor_divide, "floor_divide")(
+    self, other))
+register_method("__neg__", lambda self: neg(self))
+register_method("__pos__", lambda self: self)
+
