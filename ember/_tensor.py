@@ -134,7 +134,9 @@ class Tensor:
     def _get_storage(self) -> Storage:
         s = self._storage
         if s is None:
-            s = self._storage = Storage(root_array(self._data))
+            b = self._base  # views share their root's storage, created on first need
+            s = self._storage = b._get_storage() if b is not None else \
+                Storage(root_array(self._data))
         return s
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
@@ -154,7 +156,12 @@ class Tensor:
     @property
     def _version(self) -> int:
         s = self._storage
-        return 0 if s is None else s.version
+        if s is None:
+            b = self._base
+            s = b._storage if b is not None else None
+            if s is None:
+                return 0
+        return s.version
 
     def _bump_version(self) -> None:
         self._get_storage().version += 1
@@ -270,7 +277,7 @@ class Tensor:
 
     @property
     def output_nr(self) -> int:
-        return getattr(self, "_output_nr", 0)
+        return self._output_nr
 
     @property
     def retains_grad(self) -> bool:
@@ -279,8 +286,12 @@ class Tensor:
     def retain_grad(self) -> None:
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-        if self.grad_fn is not None:
+        fn = self.grad_fn
+        if fn is not None and not getattr(self, "_retains_grad", False):
             self._retains_grad = True
+            if fn._retain_grad_tensors is None:
+                fn._retain_grad_tensors = {}
+            fn._retain_grad_tensors[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook: Any) -> Any:
         """Call hook(grad) when this tensor's gradient is computed; may return a new grad."""
@@ -295,9 +306,8 @@ class Tensor:
 
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
-        from .autograd import backward as _backward
-
-        _backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        """Accumulate d(self)/d(leaf) into the leaves' .grad (see ember.autograd.backward)."""
+        _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ----------------------------------------------------------------- conversion to Python
     def item(self) -> Any:
@@ -431,7 +441,7 @@ class Tensor:
         _init_empty(new)
         _share(new, self)
         new._requires_grad, new.grad_fn = self._requires_grad, self.grad_fn
-        new._output_nr = getattr(self, "_output_nr", 0)
+        new._output_nr = self._output_nr
         return new
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -441,11 +451,20 @@ class Tensor:
         note_subclass(cls)
 
 
+def _autograd_backward(*args: Any, **kwargs: Any) -> None:
+    global _autograd_backward
+    from .autograd import backward
+
+    _autograd_backward = backward
+    backward(*args, **kwargs)
+
+
 def _init_empty(t: Tensor) -> None:
     t._data = np.empty((0,), np.float32)
     t.dtype, t.device = D.float32, CPU
     t._storage = t._base = t.grad_fn = t._grad = None
     t._requires_grad = False
+    t._output_nr = 0
 
 
 def _share(dst: Tensor, src: Tensor) -> None:
@@ -461,6 +480,7 @@ def _alias(t: Tensor) -> Tensor:
     n._storage = t._get_storage()
     n._base = n.grad_fn = n._grad = None
     n._requires_grad = False
+    n._output_nr = 0
     return n
 
 
@@ -472,6 +492,7 @@ def make(arr: Any, dt: D.dtype, dev: device) -> Tensor:
     t.device = dev
     t._storage = t._base = t.grad_fn = t._grad = None
     t._requires_grad = False
+    t._output_nr = 0
     return t
 
 
@@ -481,10 +502,11 @@ def make_view(arr: Any, base: Tensor, dt: D.dtype | None = None) -> Tensor:
     t._data = arr
     t.dtype = base.dtype if dt is None else dt
     t.device = base.device
-    t._storage = base._get_storage()
+    t._storage = base._storage  # None until someone needs it: see _get_storage
     t._base = base._base if base._base is not None else base
     t.grad_fn = t._grad = None
     t._requires_grad = False
+    t._output_nr = 0
     return t
 
 

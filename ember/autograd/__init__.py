@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+import numpy as np
+
 from . import graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import run_backward
@@ -27,8 +29,7 @@ def _as_list(x: Any) -> list:
 
 
 def _make_grads(outputs: list, grads: list) -> list:
-    from .._tensor import Tensor
-    from ..ops.creation import ones_like
+    from .._tensor import Tensor, make
 
     if not grads:
         grads = [None] * len(outputs)
@@ -43,7 +44,7 @@ def _make_grads(outputs: list, grads: list) -> list:
             if o._requires_grad and o.dtype.category != 2:
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs "
                                    f"but got {o.dtype}")
-            g = ones_like(o)
+            g = make(xp_ones(o), o.dtype, o.device)
         elif not isinstance(g, Tensor):
             raise TypeError(f"gradients can be either Tensors or None, but got "
                             f"{type(g).__name__}")
@@ -52,6 +53,13 @@ def _make_grads(outputs: list, grads: list) -> list:
                                f"and output[{i}] has a shape of {o.shape}.")
         res.append(g)
     return res
+
+
+def xp_ones(t: Any) -> Any:
+    a = t._data
+    if type(a) is np.ndarray:
+        return np.ones(a.shape, a.dtype)
+    return a.__array_namespace__().ones(a.shape, a.dtype)
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,

@@ -51,6 +51,7 @@ def _run_tensor_hooks(hooks: dict | None, g: Any) -> Any:
 
 
 def _discover(roots: list) -> tuple[dict, set]:
+    """Count, for every node reachable from the roots, the edges that lead into it."""
     deps: dict = {}
     seen: set = set()
     stack = [n for n in roots if n is not None]
@@ -105,15 +106,14 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
                  create_graph: bool, inputs: Sequence | None = None, accumulate: bool = True,
                  allow_unused: bool = True) -> tuple:
     """Backpropagate; with `inputs` and accumulate=False, return their gradients instead."""
-    root_nodes, root_grads = [], []
-    for i, (t, g) in enumerate(zip(outputs, grad_outputs)):
+    root_edges = []
+    for i, t in enumerate(outputs):
         if not t._requires_grad:
             raise RuntimeError(f"element {i} of tensors does not require grad and does not have "
                                "a grad_fn")
-        root_nodes.append(edge_of(t))
-        root_grads.append(g)
+        root_edges.append(edge_of(t))
 
-    capture: dict = {}
+    capture: dict = {}     # (node, input_nr) -> positions in `inputs`
     targets: set = set()
     if inputs is not None:
         for k, t in enumerate(inputs):
@@ -122,84 +122,79 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             capture.setdefault((node, nr), []).append(k)
             targets.add(node)
-    deps, nodes = _discover([n for n, _ in root_nodes])
+    deps, nodes = _discover([n for n, _ in root_edges])
     needed = _needed(nodes, targets) if inputs is not None else None
     results: list = [None] * (len(inputs) if inputs is not None else 0)
 
     buffers: dict = {}
-    for (node, nr), g in zip(root_nodes, root_grads):
-        buf = buffers.setdefault(node, [None] * node._n_outputs)
+    for (node, nr), g in zip(root_edges, grad_outputs):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_outputs
         buf[nr] = g if buf[nr] is None else buf[nr] + g
-    heap = [(-n._seq, id(n), n) for n in buffers if deps.get(n, 0) == 0]
+    heap = [(-n._seq, id(n), n) for n in buffers if n not in deps]
     heapq.heapify(heap)
 
     prev = _gm.enabled
     _gm.enabled = create_graph
     try:
         while heap:
-            _, _, node = heapq.heappop(heap)
+            node = heapq.heappop(heap)[2]
             grads = buffers.pop(node)
             if needed is not None and node not in needed:
-                _release_edges(node, deps, heap, retain_graph)
+                _release_edges(node, deps, heap)
                 continue
-            if node._tensor_pre_hooks:
-                for idx, entries in node._tensor_pre_hooks.items():
-                    if grads[idx] is not None:
-                        for d, hid in entries:
-                            h = d.get(hid)
-                            if h is not None:
-                                r = h(grads[idx])
-                                if r is not None:
-                                    grads[idx] = r
-            if node._retain_grad_tensors:
-                for idx, ref in node._retain_grad_tensors.items():
-                    t = ref()
-                    if t is not None and grads[idx] is not None and t._retains_grad:
-                        g = grads[idx]
-                        t._grad = g.detach() if t._grad is None else t._grad + g.detach()
-            if node._pre_hooks:
-                for h in list(node._pre_hooks.values()):
-                    r = h(tuple(grads))
-                    if r is not None:
-                        grads = list(r)
+            if node._tensor_pre_hooks or node._retain_grad_tensors or node._pre_hooks:
+                grads = _pre_hooks(node, grads)
             if type(node) is AccumulateGrad:
-                var = node.variable
-                g = _run_tensor_hooks(getattr(var, "_hooks", None), grads[0])
-                if (node, 0) in capture:
+                g = grads[0]
+                if g is None:
+                    continue
+                hooks = getattr(node.variable, "_hooks", None)
+                if hooks:
+                    g = _run_tensor_hooks(hooks, g)
+                if inputs is None:
+                    node.accumulate(g, create_graph)
+                elif (node, 0) in capture:
                     for k in capture[(node, 0)]:
                         results[k] = g
-                elif accumulate and g is not None and (inputs is None or node in targets):
-                    node.accumulate(g, create_graph)
+                    if accumulate:
+                        node.accumulate(g, create_graph)
                 continue
-            for (cn, nr), ks in capture.items():
-                if cn is node:
-                    for k in ks:
-                        results[k] = grads[nr]
-            if inputs is not None and not accumulate and node in targets and \
-                    not any(nxt in needed for nxt, _ in node.next_functions if nxt is not None):
-                _release_edges(node, deps, heap, retain_graph)
-                continue
+            if capture:
+                for nr in range(node._n_outputs):
+                    ks = capture.get((node, nr))
+                    if ks:
+                        for k in ks:
+                            results[k] = grads[nr]
+                if not accumulate and node in targets and not any(
+                        nxt in needed for nxt, _ in node.next_functions if nxt is not None):
+                    _release_edges(node, deps, heap)
+                    continue
             in_grads = _call(node, grads)
             if not retain_graph:
                 node.release()
-            for i, ((nxt, nr), g) in enumerate(zip(node.next_functions, in_grads)):
+            metas = node._input_meta
+            for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
+                g = in_grads[i]
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * nxt._n_outputs
                 if g is not None:
-                    g = _fit(g, node._input_meta[i], node, i)
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buf = buffers[nxt] = [None] * nxt._n_outputs
+                    shape, dt = metas[i]
+                    if g._data.shape != shape or g.dtype is not dt:
+                        g = _fit(g, metas[i], node, i)
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
-                elif nxt not in buffers:
-                    buffers[nxt] = [None] * nxt._n_outputs
-                deps[nxt] -= 1
-                if deps[nxt] == 0:
+                left = deps[nxt] - 1
+                deps[nxt] = left
+                if not left:
                     heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
     finally:
         _gm.enabled = prev
     if inputs is not None and not allow_unused:
-        for k, r in enumerate(results):
+        for r in results:
             if r is None:
                 raise RuntimeError("One of the differentiated Tensors appears to not have been "
                                    "used in the graph. Set allow_unused=True if this is the "
@@ -207,7 +202,32 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
     return tuple(results)
 
 
-def _release_edges(node: Node, deps: dict, heap: list, retain_graph: bool) -> None:
+def _pre_hooks(node: Node, grads: list) -> list:
+    """Tensor hooks of non-leaf outputs, retain_grad, then the node's own pre-hooks."""
+    if node._tensor_pre_hooks:
+        for idx, entries in node._tensor_pre_hooks.items():
+            if grads[idx] is not None:
+                for d, hid in entries:
+                    h = d.get(hid)
+                    if h is not None:
+                        r = h(grads[idx])
+                        if r is not None:
+                            grads[idx] = r
+    if node._retain_grad_tensors:
+        for idx, ref in node._retain_grad_tensors.items():
+            t = ref()
+            if t is not None and grads[idx] is not None and t._retains_grad:
+                g = grads[idx].detach()
+                t._grad = g.clone() if t._grad is None else t._grad + g
+    if node._pre_hooks:
+        for h in list(node._pre_hooks.values()):
+            r = h(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    return grads
+
+
+def _release_edges(node: Node, deps: dict, heap: list) -> None:
     for nxt, _ in node.next_functions:
         if nxt is None:
             continue
@@ -217,8 +237,9 @@ def _release_edges(node: Node, deps: dict, heap: list, retain_graph: bool) -> No
 
 
 def _call(node: Node, grads: list) -> tuple:
-    if None in grads and getattr(node, "_materialize", True):
-        meta = getattr(node, "_out_meta", None)
+    if node._out_meta is not None and getattr(node, "_materialize", True) and \
+            any(g is None for g in grads):
+        meta = node._out_meta
         if meta is not None:
             from ..ops.creation import zeros
 
@@ -227,8 +248,8 @@ def _call(node: Node, grads: list) -> tuple:
     try:
         res = node.backward(*grads)
     except Exception:
-        if _gm.anomaly and getattr(node, "metadata", None):
-            tb = "".join(node.metadata.get("traceback_", []))
+        if _gm.anomaly and node._metadata:
+            tb = "".join(node._metadata.get("traceback_", []))
             warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
                           f"caused the error:\n{tb}", stacklevel=2)
         raise

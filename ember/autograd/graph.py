@@ -55,20 +55,23 @@ class Node:
     broadcast gradients and cast them back (rule 3 of DESIGN.md).
     """
 
-    __slots__ = ("next_functions", "_input_meta", "_saved", "_seq", "_pre_hooks",
-                 "_tensor_pre_hooks", "_retain_grad_tensors", "_post_hooks", "metadata",
-                 "_n_outputs", "__weakref__", "__dict__")
+    __slots__ = ("next_functions", "_input_meta", "_saved", "_seq", "_n_outputs",
+                 "__weakref__", "__dict__")
+    _metadata: dict | None = None
+
+    # Rarely used fields live in __dict__; these class defaults keep node creation cheap.
+    _pre_hooks: dict | None = None
+    _tensor_pre_hooks: dict | None = None
+    _retain_grad_tensors: dict | None = None
+    _post_hooks: dict | None = None
+    _out_meta: list | None = None
 
     def __init__(self) -> None:
         self._seq = next(_seq)
-        self._saved: list | None = None
-        self._pre_hooks: dict | None = None
-        self._tensor_pre_hooks: dict | None = None
-        self._retain_grad_tensors: dict | None = None
-        self._post_hooks: dict | None = None
+        self._saved = None
         self._n_outputs = 1
         if _gm.anomaly:
-            self.metadata = {"traceback_": traceback.format_stack()[:-2]}
+            self.__dict__["_metadata"] = {"traceback_": traceback.format_stack()[:-2]}
 
     # --- saved tensors: the version recorded at save time guards against in-place edits
     def save(self, *tensors: Any) -> None:
@@ -81,6 +84,11 @@ class Node:
         saved = self._saved if self._saved is not None else []
         saved.extend((_alias(t), t._version, getattr(t, "_output_nr", 0)) for t in tensors)
         self._saved = saved
+
+    @property
+    def metadata(self) -> dict:
+        """A dict for user annotations (anomaly mode keeps the forward traceback here)."""
+        return self.__dict__.setdefault("_metadata", {})
 
     @property
     def saved_tensors(self) -> tuple:
@@ -199,7 +207,7 @@ def edge_of(t: Any) -> tuple:
     """The graph edge a gradient for tensor `t` flows into."""
     fn = t.grad_fn
     if fn is not None:
-        return (fn, getattr(t, "_output_nr", 0))
+        return (fn, t._output_nr)
     if t._requires_grad:
         return (grad_accumulator(t), 0)
     return (None, 0)
@@ -217,7 +225,7 @@ def register_tensor_hook(t: Any, hook: Callable) -> RemovableHandle:
     if fn is not None:  # non-leaf: the node runs the hook on the matching grad
         if fn._tensor_pre_hooks is None:
             fn._tensor_pre_hooks = {}
-        fn._tensor_pre_hooks.setdefault(getattr(t, "_output_nr", 0), []).append((hooks, h.id))
+        fn._tensor_pre_hooks.setdefault(t._output_nr, []).append((hooks, h.id))
     return h
 
 

@@ -19,7 +19,9 @@ from .. import _dtype as D
 from .._device import device
 from .._tensor import Tensor, _alias, make, make_view
 from ..autograd.grad_mode import state as _gm
-from ..autograd.graph import Node, edge_of
+from ..autograd.graph import Node, edge_of, grad_accumulator
+
+_NO_EDGE = (None, 0)
 
 __all__ = ["Tensor", "make", "make_view", "Node", "np", "D", "grad_on", "attach",
            "binary_args", "to_tensor", "check_same_device", "result_type", "scalar_to_array",
@@ -44,10 +46,11 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     meta = []
     for t in inputs:
         if isinstance(t, Tensor) and t._requires_grad:
-            nf.append(edge_of(t))
+            fn = t.grad_fn
+            nf.append((fn, t._output_nr) if fn is not None else (grad_accumulator(t), 0))
             meta.append((t._data.shape, t.dtype))
         else:
-            nf.append((None, 0))
+            nf.append(_NO_EDGE)
             meta.append(None)
     node.next_functions = tuple(nf)
     node._input_meta = meta

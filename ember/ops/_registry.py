@@ -44,12 +44,20 @@ FUNCTIONS: dict[str, Callable] = {}   # public ember.<name>
 METHODS: dict[str, Callable] = {}     # Tensor.<name>
 
 
-def _wrap(impl: Callable, name: str, kind: str, qualname: str) -> Callable:
-    """The dispatch point: override check, then the implementation."""
+def _wrap(impl: Callable, name: str, kind: str, qualname: str,
+          out_impl: Callable | None = None) -> Callable:
+    """The dispatch point: override check, then the implementation (out_impl for out=)."""
 
     def dispatch(*args: Any, **kwargs: Any) -> Any:
         for a in args:
-            if type(a) not in _PLAIN:
+            t = type(a)
+            if t not in _PLAIN:
+                if t is tuple or t is list:  # sizes, dims: scan the items inline
+                    for v in a:
+                        if type(v) not in _PLAIN:
+                            break
+                    else:
+                        continue
                 found = _overloaded(args, kwargs)
                 if found:
                     return _handle(dispatch, args, kwargs, found)
@@ -62,6 +70,8 @@ def _wrap(impl: Callable, name: str, kind: str, qualname: str) -> Callable:
                         if found:
                             return _handle(dispatch, args, kwargs, found)
                         break
+        if out_impl is not None and kwargs and "out" in kwargs:
+            return out_impl(*args, **kwargs)
         return impl(*args, **kwargs)
 
     dispatch.__name__ = name
@@ -73,7 +83,8 @@ def _wrap(impl: Callable, name: str, kind: str, qualname: str) -> Callable:
 
 
 def _with_out(impl: Callable, name: str) -> Callable:
-    def with_out(*args: Any, out: Tensor | None = None, **kwargs: Any) -> Any:
+    def with_out(*args: Any, **kwargs: Any) -> Any:
+        out = kwargs.pop("out", None)
         res = impl(*args, **kwargs)
         if out is None:
             return res
@@ -92,15 +103,15 @@ def register(name: str, *, function: bool = True, method: bool = False,
     """Decorator publishing `impl` under `name` (see the module docstring)."""
 
     def deco(impl: Callable) -> Callable:
-        body = _with_out(impl, name) if out else impl
+        out_impl = _with_out(impl, name) if out else None
         info = OpInfo(name, impl, differentiable=differentiable, out=out,
                       family=family or impl.__module__.rsplit(".", 1)[-1], aliases=aliases,
                       extra=extra)
         if function:
-            info.function = _wrap(body, name, "function", name)
+            info.function = _wrap(impl, name, "function", name, out_impl)
             FUNCTIONS[name] = info.function
             for al in aliases:
-                FUNCTIONS[al] = _wrap(body, al, "function", al)
+                FUNCTIONS[al] = _wrap(impl, al, "function", al, out_impl)
         if method:
             info.method = _wrap(impl, name, "method", f"Tensor.{name}")
             METHODS[name] = info.method

@@ -361,22 +361,24 @@ for _n, _f in (("add_", _add_), ("sub_", _sub_), ("subtract_", _sub_), ("mul_", 
     register_method(_n, _f)
 
 # ------------------------------------------------------------------ operators
-register_method("__add__", lambda self, other: add(self, other))
-register_method("__radd__", lambda self, other: add(other, self))
+# Operators call the implementations directly: their own dispatch already ran the override check.
+_add, _sub, _mul = add.__wrapped__, sub.__wrapped__, mul.__wrapped__  # type: ignore[attr-defined]
+_div, _fdiv = div.__wrapped__, floor_divide.__wrapped__  # type: ignore[attr-defined]
+_ifdiv = make_inplace(_fdiv, "floor_divide")
+register_method("__add__", lambda self, other: _add(self, other))
+register_method("__radd__", lambda self, other: _add(other, self))
 register_method("__iadd__", lambda self, other: _add_(self, other))
-register_method("__sub__", lambda self, other: sub(self, other))
-register_method("__rsub__", lambda self, other: sub(other, self))
+register_method("__sub__", lambda self, other: _sub(self, other))
+register_method("__rsub__", lambda self, other: _sub(other, self))
 register_method("__isub__", lambda self, other: _sub_(self, other))
-register_method("__mul__", lambda self, other: mul(self, other))
-register_method("__rmul__", lambda self, other: mul(other, self))
+register_method("__mul__", lambda self, other: _mul(self, other))
+register_method("__rmul__", lambda self, other: _mul(other, self))
 register_method("__imul__", lambda self, other: _mul_(self, other))
-register_method("__truediv__", lambda self, other: div(self, other))
-register_method("__rtruediv__", lambda self, other: div(other, self))
+register_method("__truediv__", lambda self, other: _div(self, other))
+register_method("__rtruediv__", lambda self, other: _div(other, self))
 register_method("__itruediv__", lambda self, other: _div_(self, other))
-register_method("__floordiv__", lambda self, other: floor_divide(self, other))
-register_method("__rfloordiv__", lambda self, other: floor_divide(other, self))
-register_method("__ifloordiv__", lambda self, other: make_inplace(floor_divide, "floor_divide")(
-    self, other))
-register_method("__neg__", lambda self: neg(self))
+register_method("__floordiv__", lambda self, other: _fdiv(self, other))
+register_method("__rfloordiv__", lambda self, other: _fdiv(other, self))
+register_method("__ifloordiv__", lambda self, other: _ifdiv(self, other))
+register_method("__neg__", lambda self: neg.__wrapped__(self))  # type: ignore[attr-defined]
 register_method("__pos__", lambda self: self)
-

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor, contiguous_strides, make, make_view
+from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
 from ._core import attach, grad_on, no_grad_ctx, norm_dim, norm_dims
 from ._registry import register
@@ -120,20 +121,18 @@ def _view_out(arr: Any, self: Tensor, node: Node | None) -> Tensor:
 
 
 def _rg(self: Tensor) -> bool:
-    return self._requires_grad and _gm_enabled()
-
-
-def _gm_enabled() -> bool:
-    from ..autograd.grad_mode import state
-
-    return state.enabled
+    return self._requires_grad and _gm.enabled
 
 
 # ------------------------------------------------------------------ shape views
 def _infer_shape(shape: tuple, numel: int, name: str) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    shape = tuple(int(s) for s in shape)
+    if len(shape) == 1:
+        s0 = shape[0]
+        if type(s0) is int and s0 == numel:  # the common x.view(n) / x.reshape(n)
+            return shape
+        if isinstance(s0, (tuple, list)):
+            shape = tuple(s0)
+    shape = tuple(s if type(s) is int else int(s) for s in shape)
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
@@ -245,8 +244,20 @@ def expand(self: Tensor, *sizes: Any, implicit: bool = False) -> Tensor:
         sizes = tuple(sizes[0])
     a = self._data
     shape = _expand_shape(a.shape, sizes)
-    v = a.view() if shape == a.shape else np.broadcast_to(a, shape) \
-        if type(a) is np.ndarray else a.__array_namespace__().broadcast_to(a, shape)
+    if shape == a.shape:
+        v = a.view()
+    elif type(a) is np.ndarray:
+        if a.flags.c_contiguous and a.size:
+            # np.ndarray over the same buffer is ~5x cheaper than np.broadcast_to
+            lead = len(shape) - a.ndim
+            st = (0,) * lead + tuple(0 if s == 1 and n != 1 else st
+                                     for s, n, st in zip(a.shape, shape[lead:], a.strides))
+            v = np.ndarray(shape, a.dtype, a, 0, st)
+            v.flags.writeable = False
+        else:
+            v = np.broadcast_to(a, shape)
+    else:
+        v = a.__array_namespace__().broadcast_to(a, shape)
     return _view_out(v, self, ExpandBackward0() if _rg(self) else None)
 
 
