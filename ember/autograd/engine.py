@@ -7,6 +7,8 @@ import heapq
 import warnings
 from typing import Any, Sequence
 
+import numpy as np
+
 from .grad_mode import state as _gm
 from .graph import AccumulateGrad, Node, edge_of
 
@@ -140,7 +142,9 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
     try:
         while heap:
             node = heapq.heappop(heap)[2]
-            grads = buffers.pop(node)
+            grads = buffers.pop(node, None)
+            if grads is None:  # only reached through pruned or gradient-free paths
+                grads = [None] * node._n_outputs
             if needed is not None and node not in needed:
                 _release_edges(node, deps, heap)
                 continue
@@ -269,7 +273,7 @@ def _call(node: Node, grads: list) -> tuple:
                 res = tuple(r)
     if _gm.anomaly and _gm.anomaly_nan:
         for i, g in enumerate(res):
-            if g is not None and bool(g.isnan().any()):
+            if g is not None and g.dtype.category >= 2 and bool(np.isnan(g._data).any()):
                 raise RuntimeError(f"Function '{node.name()}' returned nan values in its "
                                    f"{i}th output.")
     return res

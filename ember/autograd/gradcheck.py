@@ -25,8 +25,6 @@ def _as_tuple(x: Any) -> tuple:
 
 def _numerical(fn: Callable, inputs: tuple, outs_n: list, eps: float) -> list:
     """J[k][i] is the (numel(out_i), numel(in_k)) Jacobian by central differences."""
-    from ..autograd.grad_mode import no_grad
-
     jac = []
     for x in inputs:
         if not (hasattr(x, "_requires_grad") and x._requires_grad):
@@ -39,14 +37,14 @@ def _numerical(fn: Callable, inputs: tuple, outs_n: list, eps: float) -> list:
                 for o in outs_n]
         for j in range(flat.size):
             orig = flat[j].copy()
-            with no_grad():
-                flat[j] = orig + eps
-                plus = [o._data.astype(np.complex128).reshape(-1).copy()
-                        for o in _tensors(_as_tuple(fn(*inputs)))]
-                flat[j] = orig - eps
-                minus = [o._data.astype(np.complex128).reshape(-1).copy()
-                         for o in _tensors(_as_tuple(fn(*inputs)))]
-                flat[j] = orig
+            # grad mode stays on: fn may itself differentiate (gradgradcheck's vjp)
+            flat[j] = orig + eps
+            plus = [o._data.astype(np.complex128).reshape(-1).copy()
+                    for o in _tensors(_as_tuple(fn(*inputs)))]
+            flat[j] = orig - eps
+            minus = [o._data.astype(np.complex128).reshape(-1).copy()
+                     for o in _tensors(_as_tuple(fn(*inputs)))]
+            flat[j] = orig
             for i, (p, m) in enumerate(zip(plus, minus)):
                 d = (p - m) / (2 * eps)
                 cols[i][:, j] = d if cols[i].dtype == np.complex128 else d.real

@@ -24,7 +24,12 @@ class AddBackward0(Node):
         return grad, (grad if self.alpha == 1 else grad * self.alpha)
 
 
-class AddBackward1(Node):
+class AddScalarBackward(Node):
+    """x + scalar (either order): torch names it AddBackward0 with edges (x, None)."""
+
+    def name(self) -> str:
+        return "AddBackward0"
+
     def backward(self, grad: Tensor) -> tuple:
         return grad, None
 
@@ -39,8 +44,10 @@ class SubBackward0(Node):
 
 
 class RsubBackward1(Node):
-    def backward(self, grad: Tensor) -> tuple:
-        return None, -grad
+    """scalar - x: one edge, to x."""
+
+    def backward(self, grad: Tensor) -> Tensor:
+        return -grad
 
 
 class MulBackward0(Node):
@@ -52,15 +59,19 @@ class MulBackward0(Node):
         return ga, gb
 
 
-class MulBackward1(Node):
-    def __init__(self, scalar: Any, tensor_pos: int) -> None:
+class MulScalarBackward(Node):
+    """x * scalar (either order): torch names it MulBackward0 with edges (x, None)."""
+
+    def __init__(self, scalar: Any) -> None:
         super().__init__()
-        self.scalar, self.pos = scalar, tensor_pos
+        self.scalar = scalar
+
+    def name(self) -> str:
+        return "MulBackward0"
 
     def backward(self, grad: Tensor) -> tuple:
         s = self.scalar.conjugate() if isinstance(self.scalar, complex) else self.scalar
-        g = grad * s
-        return (g, None) if self.pos == 0 else (None, g)
+        return grad * s, None
 
 
 class DivBackward0(Node):
@@ -72,10 +83,15 @@ class DivBackward0(Node):
         return ga, gb
 
 
-class DivBackward1(Node):
+class DivScalarBackward(Node):
+    """x / scalar: torch names it DivBackward0 with edges (x, None)."""
+
     def __init__(self, scalar: Any) -> None:
         super().__init__()
         self.scalar = scalar
+
+    def name(self) -> str:
+        return "DivBackward0"
 
     def backward(self, grad: Tensor) -> tuple:
         return grad / self.scalar, None
@@ -93,7 +109,7 @@ class RdivBackward(Node):
 
     def backward(self, grad: Tensor) -> tuple:
         (b,) = self.saved_tensors
-        return None, -grad * self.scalar / (b * b)
+        return -grad * self.scalar / (b * b), None
 
 
 class NegBackward0(Node):
@@ -148,10 +164,9 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
                         (isinstance(other, Tensor) and other._requires_grad)):
         if isinstance(input, Tensor) and isinstance(other, Tensor):
             attach(AddBackward0(alpha), (input, other), (out,))
-        elif isinstance(input, Tensor):
-            attach(AddBackward1(), (input, None), (out,))
         else:
-            attach(AddBackward0(alpha), (None, other), (out,))
+            attach(AddScalarBackward(), (input if isinstance(input, Tensor) else other, None),
+                   (out,))
     return out
 
 
@@ -169,7 +184,7 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         if isinstance(input, Tensor):
             attach(SubBackward0(alpha), (input, other), (out,))
         else:
-            attach(RsubBackward1(), (None, other), (out,))
+            attach(RsubBackward1(), (other,), (out,))
     return out
 
 
@@ -192,9 +207,9 @@ def mul(input: Any, other: Any) -> Tensor:
             node.save(input, other)
             attach(node, (input, other), (out,))
         elif isinstance(input, Tensor):
-            attach(MulBackward1(other, 0), (input, None), (out,))
+            attach(MulScalarBackward(other), (input, None), (out,))
         else:
-            attach(MulBackward1(input, 1), (None, other), (out,))
+            attach(MulScalarBackward(input), (other, None), (out,))
     return out
 
 
@@ -216,11 +231,11 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                 node.save(input, other)
                 attach(node, (input, other), (out,))
             elif isinstance(input, Tensor):
-                attach(DivBackward1(other), (input, None), (out,))
+                attach(DivScalarBackward(other), (input, None), (out,))
             else:
                 node = RdivBackward(input)
                 node.save(other)
-                attach(node, (None, other), (out,))
+                attach(node, (other, None), (out,))
         return out
     if rounding_mode not in ("trunc", "floor"):
         raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "

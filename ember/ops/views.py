@@ -63,6 +63,10 @@ class TransposeBackward0(Node):
         return grad.transpose(self.d0, self.d1)
 
 
+class TBackward0(TransposeBackward0):
+    pass
+
+
 class _ScatterNode(Node):
     """Backward of views that pick part of the input: put grad into zeros of input's shape."""
 
@@ -332,10 +336,9 @@ def t(input: Tensor) -> Tensor:
     if input._data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is "
                            f"{input._data.ndim}D")
-    if input._data.ndim < 2:
-        return transpose(input, 0, 0) if input._data.ndim else _view_out(
-            input._data.view(), input, TransposeBackward0(0, 0) if _rg(input) else None)
-    return transpose(input, 0, 1)
+    a = input._data
+    v = a.view() if a.ndim < 2 else a.T
+    return _view_out(v, input, TBackward0(0, min(a.ndim, 2) - 1) if _rg(input) else None)
 
 
 def _T(self: Tensor) -> Tensor:
