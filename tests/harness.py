@@ -220,9 +220,9 @@ def gradcheck(fn: Callable, *arrays: np.ndarray, **kwargs: Any) -> None:
 
 def rand(rng: np.random.Generator, *shape: int, dtype: str = "float32", low: float = -3,
          high: float = 3) -> np.ndarray:
-    """Random array of a dtype, in a range that suits most ops."""
+    """Random array of a dtype, in a range that suits most ops (0-d arrays for shape ())."""
     if dtype == "bool":
-        return rng.random(shape) < 0.5
+        return np.asarray(rng.random(shape) < 0.5)
     if dtype in ("uint8",):
         return rng.integers(0, 20, shape).astype(dtype)
     if dtype.startswith("int"):

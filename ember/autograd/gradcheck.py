@@ -53,8 +53,8 @@ def _numerical(fn: Callable, inputs: tuple, outs_n: list, eps: float) -> list:
 
 
 def _analytical(fn: Callable, inputs: tuple, outs: list) -> list:
+    from .._tensor import make
     from . import grad as _grad
-    from ..ops.creation import zeros_like
 
     diff_in = [x for x in inputs if hasattr(x, "_requires_grad") and x._requires_grad]
     jac = [[np.zeros((o._data.size, x._data.size)) for o in outs] for x in diff_in]
@@ -62,8 +62,9 @@ def _analytical(fn: Callable, inputs: tuple, outs: list) -> list:
         if not o._requires_grad:
             continue
         for r in range(o._data.size):
-            go = zeros_like(o)
-            go._data.reshape(-1)[r] = 1
+            onehot = np.zeros(o._data.size, dtype=o.dtype.np)
+            onehot[r] = 1
+            go = make(onehot.reshape(o._data.shape), o.dtype, o.device)
             gs = _grad([o], diff_in, [go], retain_graph=True, allow_unused=True)
             for k, g in enumerate(gs):
                 if g is not None:

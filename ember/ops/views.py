@@ -398,7 +398,7 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
                          f"{list(a.shape)} at dimension {d}")
     if index < 0:
         index += size
-    key = (slice(None),) * d + (index,)
+    key = (slice(None),) * d + (index, Ellipsis)  # Ellipsis keeps a 0-d result a view
     return _slice_view(input, key, SelectBackward0, lambda g: select(g, d, index))
 
 
@@ -524,9 +524,20 @@ def diagonal(input: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Te
     d1, d2 = norm_dim(dim1, a.ndim), norm_dim(dim2, a.ndim)
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    v = np.diagonal(a, offset, d1, d2) if type(a) is np.ndarray else a.diagonal(offset, d1, d2)
-    if type(a) is np.ndarray and not v.flags.writeable and a.flags.writeable:
-        v = np.lib.stride_tricks.as_strided(v, v.shape, v.strides, writeable=True)
+    if type(a) is np.ndarray:  # np.diagonal's view is read-only; build a writable one
+        n1, n2 = a.shape[d1], a.shape[d2]
+        n = max(min(n1, n2 - offset) if offset >= 0 else min(n1 + offset, n2), 0)
+        start = [0] * a.ndim
+        if n:
+            start[d2 if offset >= 0 else d1] = abs(offset)
+        base = a[tuple(slice(st, None) for st in start)]
+        other = [i for i in range(a.ndim) if i not in (d1, d2)]
+        v = np.lib.stride_tricks.as_strided(
+            base, tuple(a.shape[i] for i in other) + (n,),
+            tuple(a.strides[i] for i in other) + (a.strides[d1] + a.strides[d2],),
+            writeable=a.flags.writeable)
+    else:
+        v = a.diagonal(offset, d1, d2)
     return _view_out(v, input, DiagonalBackward0(a.shape, lambda g: diagonal(g, offset, d1, d2))
                      if _rg(input) else None)
 
@@ -592,7 +603,8 @@ def unfold(self: Tensor, dimension: int, size: int, step: int) -> Tensor:
     count = (n - size) // step + 1
     shape = a.shape[:d] + (count,) + a.shape[d + 1:] + (size,)
     strides = a.strides[:d] + (a.strides[d] * step,) + a.strides[d + 1:] + (a.strides[d],)
-    v = np.lib.stride_tricks.as_strided(a, shape, strides, writeable=False) \
+    v = np.lib.stride_tricks.as_strided(a, shape, strides,
+                                        writeable=step >= size and a.flags.writeable) \
         if type(a) is np.ndarray else a.__class__(shape, a.dtype, a.data, strides=strides)
     return _view_out(v, self, UnfoldBackward0(a.shape, lambda g: unfold(g, d, size, step),
                                               overlapping=step < size) if _rg(self) else None)

@@ -19,8 +19,8 @@ for _mod in pkgutil.iter_modules(__import__("tests.ops", fromlist=["x"]).__path_
         ROWS.extend(importlib.import_module(f"tests.ops.{_mod.name}").OPS)
 
 
-def _ids(rows: list) -> list:
-    return [r.name for r in rows]
+def _id(row: _oi.OpInfo) -> str:
+    return row.name
 
 
 def _samples(row: _oi.OpInfo, dtype: str, seed: int = 0) -> list:
@@ -54,14 +54,14 @@ def _noncontig(x):  # noqa: ANN001, ANN202
     return x
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if "noncontig" not in r.skip], ids=_ids)
+@pytest.mark.parametrize("row", [r for r in ROWS if "noncontig" not in r.skip], ids=_id)
 def test_noncontiguous(row: _oi.OpInfo) -> None:
     for s in _samples(row, row.dtypes[-1]):
         run_both(row.call, *[_noncontig(a) for a in s.args], rtol=row.rtol, atol=row.atol,
                  **s.kwargs)
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.grad], ids=_ids)
+@pytest.mark.parametrize("row", [r for r in ROWS if r.grad], ids=_id)
 def test_grad(row: _oi.OpInfo) -> None:
     samples = row.grad_samples(np.random.default_rng(0)) if row.grad_samples else \
         _samples(row, "float64")
@@ -75,7 +75,7 @@ def test_grad(row: _oi.OpInfo) -> None:
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r.method and "method" not in r.skip],
-                         ids=_ids)
+                         ids=_id)
 def test_method_matches_function(row: _oi.OpInfo) -> None:
     for s in _samples(row, row.dtypes[-1]):
         if not s.args or not isinstance(s.args[0], np.ndarray):
@@ -99,7 +99,7 @@ def assert_close_ember(a, b) -> None:  # noqa: ANN001
         assert a == b
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.inplace], ids=_ids)
+@pytest.mark.parametrize("row", [r for r in ROWS if r.inplace], ids=_id)
 def test_inplace(row: _oi.OpInfo) -> None:
     for s in _samples(row, row.dtypes[-1]):
         first = s.args[0]
@@ -131,7 +131,7 @@ def test_inplace(row: _oi.OpInfo) -> None:
             raises_both(f, first, *rest, **s.kwargs)
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.out], ids=_ids)
+@pytest.mark.parametrize("row", [r for r in ROWS if r.out], ids=_id)
 def test_out(row: _oi.OpInfo) -> None:
     for s in _samples(row, row.dtypes[-1]):
         def f(m, *a, **kw):  # noqa: ANN001, ANN202
@@ -146,7 +146,7 @@ def test_out(row: _oi.OpInfo) -> None:
         run_both(f, *s.args, rtol=row.rtol, atol=row.atol, **s.kwargs)
 
 
-@pytest.mark.parametrize("row", [r for r in ROWS if r.error_samples], ids=_ids)
+@pytest.mark.parametrize("row", [r for r in ROWS if r.error_samples], ids=_id)
 def test_errors(row: _oi.OpInfo) -> None:
     for s in row.error_samples(np.random.default_rng(0)):
         raises_both(row.call, *s.args, **s.kwargs)
