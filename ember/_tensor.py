@@ -307,6 +307,14 @@ class Tensor:
     def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Any = None) -> None:
         """Accumulate d(self)/d(leaf) into the leaves' .grad (see ember.autograd.backward)."""
+        if gradient is None and inputs is None and self._requires_grad and \
+                self._data.size == 1 and self.dtype.category == D.FLOAT:
+            a = self._data  # the common loss.backward(): skip argument normalisation
+            one = make(np.ones(a.shape, a.dtype) if type(a) is np.ndarray else
+                       a.__array_namespace__().ones(a.shape, a.dtype), self.dtype, self.device)
+            _run_backward([self], [one], create_graph if retain_graph is None else retain_graph,
+                          create_graph)
+            return
         _autograd_backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     # ----------------------------------------------------------------- conversion to Python
@@ -449,6 +457,14 @@ class Tensor:
         from .overrides import note_subclass
 
         note_subclass(cls)
+
+
+def _run_backward(*args: Any) -> None:
+    global _run_backward
+    from .autograd.engine import run_backward
+
+    _run_backward = run_backward
+    run_backward(*args)
 
 
 def _autograd_backward(*args: Any, **kwargs: Any) -> None:

@@ -163,6 +163,14 @@ def _fn_name(t: Any) -> str:
     return fn.name() if fn is not None else "AccumulateGrad"
 
 
+def _alias(t: Any) -> Any:
+    global _alias
+    from .._tensor import _alias as real
+
+    _alias = real
+    return real(t)
+
+
 class AccumulateGrad(Node):
     """The sink for a leaf tensor: adds incoming gradients into `variable.grad`."""
 
@@ -181,9 +189,12 @@ class AccumulateGrad(Node):
         var = self.variable
         old = var._grad
         if old is None:
-            if not create_graph:
-                grad = grad.detach()
-            var._grad = grad if create_graph or grad._data.flags.owndata else grad.clone()
+            if create_graph:
+                var._grad = grad
+            elif grad._base is None and grad._data.flags.writeable and grad._data.base is None:
+                var._grad = _alias(grad)  # a fresh buffer nobody else holds: keep it
+            else:
+                var._grad = grad.clone()
         elif create_graph or _gm.enabled:
             var._grad = old + grad
         else:
