@@ -19,6 +19,11 @@ from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,
                        is_inference_mode_enabled, no_grad, set_grad_enabled)
 from .overrides import _disabled_torch_function_impl  # noqa: F401
+from ._random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
+                      seed, set_rng_state)
+from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
+                       set_num_threads)
+from . import cuda, __config__, random
 
 float = float32  # noqa: A001
 double = float64

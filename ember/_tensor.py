@@ -402,7 +402,7 @@ class Tensor:
     def __repr__(self, *, tensor_contents: Any = None) -> str:
         from ._tensor_str import tensor_repr
 
-        return tensor_repr(self)
+        return tensor_repr(self, tensor_contents)
 
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0 and self.device.type != "meta":

@@ -75,7 +75,16 @@ class Node:
 
     # --- saved tensors: the version recorded at save time guards against in-place edits
     def save(self, *tensors: Any) -> None:
-        self._saved = [None if t is None else (t, t._version, -1) for t in tensors]
+        saved = []
+        for t in tensors:
+            if t is None:
+                saved.append(None)
+                continue
+            s = t._storage  # t._version, inlined: this runs for every recorded op
+            if s is None and t._base is not None:
+                s = t._base._storage
+            saved.append((t, 0 if s is None else s.version, -1))
+        self._saved = saved
 
     def save_outputs(self, *tensors: Any) -> None:
         """Save this node's own outputs without a reference cycle (output -> node -> output)."""

@@ -247,7 +247,7 @@ def check_inplace(self: Tensor, name: str) -> None:
         if base is not None and base.grad_fn is None and base._requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
-    if not self._data.flags.writeable:
+    if not self._data.flags.writeable and self.device.type != "meta":
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor "
             "refers to a single memory location (or the tensor is read-only). Please clone() "
