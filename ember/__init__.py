@@ -14,6 +14,7 @@ from ._tensor import Size, Tensor
 from ._tensor_str import set_printoptions
 from . import ops as _ops
 from .ops.creation import from_dlpack, from_numpy
+from .ops._reduce import return_types
 from .ops._core import result_type as _result_type
 from . import autograd
 from .autograd import (enable_grad, inference_mode, is_grad_enabled,

@@ -224,11 +224,12 @@ def rand(rng: np.random.Generator, *shape: int, dtype: str = "float32", low: flo
     if dtype == "bool":
         return np.asarray(rng.random(shape) < 0.5)
     if dtype in ("uint8",):
-        return rng.integers(0, 20, shape).astype(dtype)
+        return np.asarray(rng.integers(0, 20, shape).astype(dtype))
     if dtype.startswith("int"):
-        return rng.integers(-10, 10, shape).astype(dtype)
+        return np.asarray(rng.integers(-10, 10, shape).astype(dtype))
     if dtype.startswith("complex"):
-        return (rng.uniform(low, high, shape) + 1j * rng.uniform(low, high, shape)).astype(dtype)
+        return np.asarray((rng.uniform(low, high, shape)
+                           + 1j * rng.uniform(low, high, shape)).astype(dtype))
     if dtype == "bfloat16":
-        return rng.uniform(low, high, shape).astype(np.float32)
-    return rng.uniform(low, high, shape).astype(dtype)
+        return np.asarray(rng.uniform(low, high, shape).astype(np.float32))
+    return np.asarray(rng.uniform(low, high, shape).astype(dtype))

@@ -1,7 +1,9 @@
-"""The op catalogue: importing this package registers every op family."""
+"""The op catalogue: importing this package registers every op family (one file each)."""
 
 from . import _registry
-from . import creation, views, conversion, arith, reduction  # noqa: F401  (registration)
+from . import (arith, binary, comparison, conversion, creation, cumulative,  # noqa: F401
+               indexing, linalg, logical, pointwise, random, reduction, shape, sorting,
+               statistics, unary, views)
 
 _registry.install_methods()
 

@@ -58,6 +58,8 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     for i, o in enumerate(outputs):
         if o is None:
             continue
+        if o.dtype.category < 2:
+            raise RuntimeError(f"Autograd not support dtype: {_tname(o.dtype)}")
         n = i + 1
         o.grad_fn = node
         o._output_nr = i
