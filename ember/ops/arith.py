@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, make
+from .._tensor import Tensor
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
-from ._core import attach, binary_args, check_inplace, grad_on, make_inplace
+from ._core import attach, binary_args, check_inplace, grad_on, make_inplace, scalar_to_array
 from ._registry import register, register_method
+from .binary import NotImplementedBackward, any_, broadcast_error, loud, mk, quiet
+from .creation import zeros_like
 
 
 # ------------------------------------------------------------------ backward nodes
@@ -43,11 +46,26 @@ class SubBackward0(Node):
         return grad, (-grad if self.alpha == 1 else grad * -self.alpha)
 
 
+class RsubBackward0(Node):
+    """rsub(input, other, alpha) = other - alpha * input."""
+
+    def __init__(self, alpha: Any) -> None:
+        super().__init__()
+        self.alpha = alpha
+
+    def backward(self, grad: Tensor) -> tuple:
+        return (-grad if self.alpha == 1 else grad * -self.alpha), grad
+
+
 class RsubBackward1(Node):
-    """scalar - x: one edge, to x."""
+    """scalar - alpha * x: one edge, to x."""
+
+    def __init__(self, alpha: Any = 1) -> None:
+        super().__init__()
+        self.alpha = alpha
 
     def backward(self, grad: Tensor) -> Tensor:
-        return -grad
+        return -grad if self.alpha == 1 else grad * -self.alpha
 
 
 class MulBackward0(Node):
@@ -128,38 +146,58 @@ class _ZeroGrad(Node):
         return self._name
 
     def backward(self, grad: Tensor) -> tuple:
-        z = grad * 0
+        z = zeros_like(grad)  # not grad * 0: an inf gradient must still give 0
         return tuple(z for _ in self.next_functions)
 
 
 # ------------------------------------------------------------------ helpers
 def _check_alpha(name: str, dt: D.dtype, alpha: Any) -> None:
-    if alpha != 1:
-        if dt.category <= D.INT and isinstance(alpha, float):
-            raise RuntimeError("For integral input tensors, argument alpha must not be a "
-                               "floating point number.")
-        if dt is D.bool_ and not isinstance(alpha, bool):
-            raise RuntimeError(f"Boolean alpha only supported for Boolean results.")
+    """torch's alpha rules (checked even when alpha == 1, e.g. alpha=1.0 for integers)."""
+    if isinstance(alpha, (bool, np.bool_)) and dt is not D.bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if dt.category <= D.INT and not isinstance(alpha, (int, np.integer, np.bool_)):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if dt.category != D.COMPLEX and isinstance(alpha, (complex, np.complexfloating)):
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
+
+
+def _alpha(y: Any, alpha: Any, dt: D.dtype) -> Any:
+    """alpha * y in dtype dt (integer alphas wrap, as torch casts them to dt)."""
+    with np.errstate(over="ignore"):
+        return y * scalar_to_array(alpha, dt)
+
+
+def _is_bool(v: Any) -> bool:
+    return v.dtype is D.bool_ if isinstance(v, Tensor) else isinstance(v, (bool, np.bool_))
 
 
 def _sub_check(a: Any, b: Any) -> None:
-    if (isinstance(a, Tensor) and a.dtype is D.bool_) or (isinstance(b, Tensor) and
-                                                            b.dtype is D.bool_):
-        if (not isinstance(a, Tensor) or a.dtype is D.bool_) and \
-                (not isinstance(b, Tensor) or b.dtype is D.bool_):
-            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                               "supported. Use the `^` or `logical_xor()` operator instead.")
+    """torch refuses subtraction with any bool operand (a Python bool counts as one)."""
+    ba, bb = _is_bool(a), _is_bool(b)
+    if ba and bb:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if ba or bb:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
 
 
 @register("add", method=True, out=True, inplace=None)
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """input + alpha * other, with torch's type promotion."""
     x, y, dt, dev = binary_args("add", input, other)
-    if alpha != 1:
+    if alpha.__class__ is not int or alpha != 1:
         _check_alpha("add", dt, alpha)
-        y = y * alpha
-    r = np.logical_or(x, y) if dt is D.bool_ else x + y
-    out = make(r if r.dtype == dt.np else r.astype(dt.np), dt, dev)
+        if alpha != 1:
+            y = _alpha(y, alpha, dt)
+    try:
+        r = np.logical_or(x, y) if dt is D.bool_ else x + y
+    except ValueError as err:
+        raise broadcast_error(err, input, other) from None
+    out = mk(r, dt, dev)
     if _gm.enabled and ((isinstance(input, Tensor) and input._requires_grad) or
                         (isinstance(other, Tensor) and other._requires_grad)):
         if isinstance(input, Tensor) and isinstance(other, Tensor):
@@ -175,31 +213,41 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """input - alpha * other."""
     _sub_check(input, other)
     x, y, dt, dev = binary_args("sub", input, other)
-    if alpha != 1:
+    if alpha.__class__ is not int or alpha != 1:
         _check_alpha("sub", dt, alpha)
-        y = y * alpha
-    r = x - y
-    out = make(r if r.dtype == dt.np else r.astype(dt.np), dt, dev)
+        if alpha != 1:
+            y = _alpha(y, alpha, dt)
+    try:
+        r = x - y
+    except ValueError as err:
+        raise broadcast_error(err, input, other) from None
+    out = mk(r, dt, dev)
     if grad_on(input, other):
         if isinstance(input, Tensor):
             attach(SubBackward0(alpha), (input, other), (out,))
         else:
-            attach(RsubBackward1(), (other,), (out,))
+            attach(RsubBackward1(alpha), (other,), (out,))
     return out
 
 
 @register("rsub", method=True)
 def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """other - alpha * input."""
-    return sub(other, input * alpha if alpha != 1 else input)
+    out = sub(other, input, alpha=alpha)
+    if out.grad_fn is not None and isinstance(other, Tensor):
+        attach(RsubBackward0(alpha), (input, other), (out,))
+    return out
 
 
 @register("mul", method=True, out=True, aliases=("multiply",))
 def mul(input: Any, other: Any) -> Tensor:
     """Elementwise product."""
     x, y, dt, dev = binary_args("mul", input, other)
-    r = np.logical_and(x, y) if dt is D.bool_ else x * y
-    out = make(r if r.dtype == dt.np else r.astype(dt.np), dt, dev)
+    try:
+        r = np.logical_and(x, y) if dt is D.bool_ else x * y
+    except ValueError as err:
+        raise broadcast_error(err, input, other) from None
+    out = mk(r, dt, dev)
     if _gm.enabled and ((isinstance(input, Tensor) and input._requires_grad) or
                         (isinstance(other, Tensor) and other._requires_grad)):
         if isinstance(input, Tensor) and isinstance(other, Tensor):
@@ -218,13 +266,16 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     """True division (ints promote to the default float), or 'trunc' / 'floor' rounding."""
     if rounding_mode is None:
         x, y, dt, dev = binary_args("div", input, other)
-        if dt.category < D.FLOAT:
-            dt = D.get_default_dtype()
-            x = x.astype(dt.np) if hasattr(x, "astype") else x
-            y = y.astype(dt.np) if hasattr(y, "astype") else y
-        with np.errstate(divide="ignore", invalid="ignore"):
+        if dt.category < D.FLOAT:  # again, so that scalars convert to float without wrapping
+            x, y, dt, dev = binary_args("div", input, other, D.get_default_dtype())
+        tok = quiet()
+        try:
             r = np.true_divide(x, y)
-        out = make(r if r.dtype == dt.np else r.astype(dt.np), dt, dev)
+        except ValueError as err:
+            raise broadcast_error(err, input, other) from None
+        finally:
+            loud(tok)
+        out = mk(r, dt, dev)
         if grad_on(input, other):
             if isinstance(input, Tensor) and isinstance(other, Tensor):
                 node: Node = DivBackward0()
@@ -238,12 +289,18 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                 attach(node, (other, None), (out,))
         return out
     if rounding_mode not in ("trunc", "floor"):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
     x, y, dt, dev = binary_args("div", input, other)
+    try:
+        np.broadcast_shapes(np.shape(x), np.shape(y))
+    except ValueError as err:
+        raise broadcast_error(err, input, other) from None
     if dt.category <= D.INT:
-        if np.any(np.asarray(y) == 0):
-            raise RuntimeError("ZeroDivisionError")
+        if any_(y == 0):
+            if dev.type != "meta":
+                raise RuntimeError("ZeroDivisionError")
+            y = np.ones_like(y)  # meta tensors hold no values: only the shape matters
         if rounding_mode == "floor":
             r = np.floor_divide(x, y)
         else:
@@ -262,10 +319,9 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                 fq = np.floor(q)
                 fq = np.where(q - fq > 0.5, fq + 1, fq)
                 r = np.where(np.asarray(y) == 0, r, np.where(q == 0, np.copysign(0, x / y), fq))
-    out = make(np.asarray(r).astype(dt.np, copy=False), dt, dev)
-    if grad_on(input, other):
-        attach(_ZeroGrad("DivBackward2" if isinstance(other, Tensor) else "DivBackward3"),
-               (input, other), (out,))
+    out = mk(r, dt, dev)
+    if grad_on(input, other):  # torch wraps a scalar divisor too: always div.Tensor_mode
+        attach(_ZeroGrad("DivBackward2"), (input, other), (out,))
     return out
 
 
@@ -277,7 +333,11 @@ def true_divide(input: Any, other: Any) -> Tensor:
 @register("floor_divide", method=True, out=True)
 def floor_divide(input: Any, other: Any) -> Tensor:
     """Division rounded toward negative infinity (torch >= 1.13 semantics)."""
-    return div(input, other, rounding_mode="floor")
+    out = div(input, other, rounding_mode="floor")
+    if out.grad_fn is not None:  # unlike div(rounding_mode='floor'), torch has no derivative
+        attach(NotImplementedBackward("floor_divide"),
+               (input, other) if isinstance(other, Tensor) else (input,), (out,))
+    return out
 
 
 @register("neg", method=True, out=True, aliases=("negative",))
@@ -287,7 +347,7 @@ def neg(input: Tensor) -> Tensor:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
                            "are trying to invert a mask, use the `~` or `logical_not()` operator "
                            "instead.")
-    out = make(np.negative(input._data), input.dtype, input.device)
+    out = mk(np.negative(input._data), input.dtype, input.device)
     if grad_on(input):
         attach(NegBackward0(), (input,), (out,))
     return out
@@ -299,9 +359,12 @@ def _fast_inplace(name: str, ufunc: Any, fallback: Callable) -> Callable:
     slow = make_inplace(fallback, name)
 
     def inplace(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+        if name == "sub":
+            _sub_check(self, other)
         if _gm.enabled and (self._requires_grad or
                             (isinstance(other, Tensor) and other._requires_grad)):
-            return slow(self, other, alpha=alpha) if alpha != 1 else slow(self, other)
+            return slow(self, other, alpha=alpha) if alpha.__class__ is not int or \
+                alpha != 1 else slow(self, other)
         check_inplace(self, name + "_")
         x, y, dt, _ = binary_args(name + "_", self, other)
         if dt is not self.dtype and not D.can_cast(dt, self.dtype):
@@ -309,18 +372,22 @@ def _fast_inplace(name: str, ufunc: Any, fallback: Callable) -> Callable:
 
             raise RuntimeError(f"result type {_tname(dt)} can't be cast to the desired output "
                                f"type {_tname(self.dtype)}")
-        if alpha != 1:
+        if alpha.__class__ is not int or alpha != 1:
             _check_alpha(name, dt, alpha)
-            y = y * alpha
+            if alpha != 1:
+                y = _alpha(y, alpha, dt)
         if self.device.type == "meta":
             np.broadcast_shapes(np.shape(y), self._data.shape)
         else:
             try:
                 ufunc(x, y, out=self._data, casting="unsafe")
-            except ValueError:
+            except ValueError as err:
+                try:
+                    shape = list(np.broadcast_shapes(np.shape(x), np.shape(y)))
+                except ValueError:
+                    raise broadcast_error(err, self, other) from None
                 raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
-                                   f"broadcast shape {list(np.broadcast_shapes(np.shape(x), np.shape(y)))}"
-                                   ) from None
+                                   f"broadcast shape {shape}") from None
         self._bump_version()
         return self
 
@@ -338,11 +405,6 @@ def _mul_ufunc(x: Any, y: Any, out: Any, casting: str) -> Any:
     if out.dtype == np.bool_:
         return np.logical_and(x, y, out=out, casting=casting)
     return np.multiply(x, y, out=out, casting=casting)
-
-
-def _div_ufunc(x: Any, y: Any, out: Any, casting: str) -> Any:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.true_divide(x, y, out=out, casting=casting)
 
 
 def _sub_inplace_fallback(self: Tensor, other: Any, alpha: Any = 1) -> Tensor:
@@ -380,16 +442,16 @@ for _n, _f in (("add_", _add_), ("sub_", _sub_), ("subtract_", _sub_), ("mul_", 
 _add, _sub, _mul = add.__wrapped__, sub.__wrapped__, mul.__wrapped__  # type: ignore[attr-defined]
 _div, _fdiv = div.__wrapped__, floor_divide.__wrapped__  # type: ignore[attr-defined]
 _ifdiv = make_inplace(_fdiv, "floor_divide")
-register_method("__add__", lambda self, other: _add(self, other))
+register_method("__add__", _add)
 register_method("__radd__", lambda self, other: _add(other, self))
 register_method("__iadd__", lambda self, other: _add_(self, other))
-register_method("__sub__", lambda self, other: _sub(self, other))
+register_method("__sub__", _sub)
 register_method("__rsub__", lambda self, other: _sub(other, self))
 register_method("__isub__", lambda self, other: _sub_(self, other))
-register_method("__mul__", lambda self, other: _mul(self, other))
+register_method("__mul__", _mul)
 register_method("__rmul__", lambda self, other: _mul(other, self))
 register_method("__imul__", lambda self, other: _mul_(self, other))
-register_method("__truediv__", lambda self, other: _div(self, other))
+register_method("__truediv__", _div)
 register_method("__rtruediv__", lambda self, other: _div(other, self))
 register_method("__itruediv__", lambda self, other: _div_(self, other))
 register_method("__floordiv__", lambda self, other: _fdiv(self, other))
