@@ -16,6 +16,7 @@ from ._storage import Storage, UntypedStorage, root_array
 from .autograd.grad_mode import state as _grad_state
 
 _new_obj = object.__new__
+_ndarray = np.ndarray
 
 
 class Size(tuple):
@@ -501,7 +502,9 @@ def _alias(t: Tensor) -> Tensor:
 
 
 def make(arr: Any, dt: D.dtype, dev: device) -> Tensor:
-    """Wrap a fresh backend array (the hot path: no checks)."""
+    """Wrap a fresh backend array (the hot path: one type test, no other checks)."""
+    if arr.__class__ is not _ndarray and isinstance(arr, np.generic):
+        arr = np.asarray(arr)  # NumPy returns scalars for 0-d operands
     t = _new_obj(Tensor)
     t._data = arr
     t.dtype = dt

@@ -96,6 +96,8 @@ def result_type(*args: Any) -> D.dtype:
 
 
 _scalar_cache: dict = {}
+_INT_RANGE = {d.name: (int(np.iinfo(d.np).min), int(np.iinfo(d.np).max))
+              for d in D.ALL if d.category == D.INT}
 
 
 def _scalar_result(dt: D.dtype, s: Any) -> D.dtype:
@@ -109,8 +111,8 @@ def _scalar_result(dt: D.dtype, s: Any) -> D.dtype:
 def scalar_to_array(s: Any, dt: D.dtype) -> Any:
     """A Python scalar in dtype `dt`, wrapping out-of-range integers as torch does."""
     if dt.category == D.INT and type(s) is int:
-        info = np.iinfo(dt.np)
-        if not info.min <= s <= info.max:
+        lo, hi = _INT_RANGE[dt.name]
+        if not lo <= s <= hi:
             return np.array(s & ((1 << (8 * dt.itemsize)) - 1), dtype=np.uint64).astype(dt.np)
         return dt.np.type(s)
     if dt.category == D.INT and type(s) is bool:
