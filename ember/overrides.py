@@ -8,7 +8,8 @@ Every public op and Tensor method is wrapped by `ops._registry`, whose wrapper c
 from __future__ import annotations
 
 import types as _types
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _state = {"disabled": 0}
 

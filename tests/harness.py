@@ -213,7 +213,8 @@ def raises_both(fn: Callable, *args: Any, match: str | None = None, **kwargs: An
 
 def gradcheck(fn: Callable, *arrays: np.ndarray, **kwargs: Any) -> None:
     """ember.autograd.gradcheck of fn(ember, *float64 tensors)."""
-    ts = [ember.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+    ts = [(ember.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
+           if a.dtype.kind in "fc" else ember.tensor(a))  # int/bool arrays: indices, masks
           if isinstance(a, np.ndarray) else a for a in arrays]
     assert ember.autograd.gradcheck(lambda *xs: fn(ember, *xs), tuple(ts), **kwargs)
 

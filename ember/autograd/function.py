@@ -4,7 +4,8 @@ taking ctx, or forward plus setup_context)."""
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .grad_mode import state as _gm
 from .graph import Node

@@ -6,7 +6,8 @@ The flag is process-global (torch's is thread-local); ops read `state.enabled` d
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class _State:

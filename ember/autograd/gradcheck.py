@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -95,7 +96,7 @@ def gradcheck(func: Callable, inputs: Any, *, eps: float = 1e-6, atol: float = 1
     num = _numerical(func, inputs, [o._data.size for o in outs], eps)
     ana = _analytical(func, inputs, outs)
     k = 0
-    for idx, x in enumerate(inputs):
+    for idx in range(len(inputs)):
         if num[idx] is None:
             continue
         for i in range(len(outs)):
@@ -114,8 +115,8 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
                   atol: float = 1e-5, rtol: float = 1e-3, gen_non_contig_grad_outputs: bool = False,
                   raise_exception: bool = True, **kwargs: Any) -> bool:
     """gradcheck of the function x, v -> vjp(func, x, v) (second derivatives)."""
-    from . import grad as _grad
     from ..ops.creation import tensor
+    from . import grad as _grad
 
     inputs = _as_tuple(inputs)
     outs = _tensors(_as_tuple(func(*inputs)))

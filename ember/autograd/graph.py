@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import traceback
 import weakref
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .grad_mode import state as _gm
 
@@ -105,7 +106,7 @@ class Node:
         if saved is None:
             raise RuntimeError(_SAVED_FREED)
         out = []
-        for i, item in enumerate(saved):
+        for item in saved:
             if item is None:
                 out.append(None)
                 continue

@@ -1,9 +1,16 @@
 """The op catalogue: importing this package registers every op family (one file each)."""
 
+import warnings
+
+# NumPy reports overflow / invalid / divide-by-zero (log(0), 1/0) as RuntimeWarnings; torch is
+# silent. A filter scoped to ember's op modules costs nothing per call, unlike np.errstate.
+warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.(ops|autograd)\.")
+
 from . import _registry
-from . import (arith, binary, comparison, conversion, creation, cumulative,  # noqa: F401
-               indexing, linalg, logical, pointwise, random, reduction, shape, sorting,
-               statistics, unary, views)
+from . import (  # each import registers a family
+    arith, binary, comparison, conversion, creation, cumulative, indexing, linalg, logical,
+    pointwise, random, reduction, shape, sorting, statistics, unary, views,
+)
 
 _registry.install_methods()
 

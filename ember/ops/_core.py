@@ -11,7 +11,8 @@ output's shape.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from .. import _dtype as D
 from .._device import device
 from .._tensor import Tensor, _alias, make, make_view
 from ..autograd.grad_mode import state as _gm
-from ..autograd.graph import Node, edge_of, grad_accumulator
+from ..autograd.graph import Node, grad_accumulator
 
 _NO_EDGE = (None, 0)
 

@@ -11,8 +11,9 @@ Each published callable first checks its arguments for `__torch_function__` over
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .. import overrides as _ov
 from .._tensor import Tensor
@@ -124,6 +125,8 @@ def register(name: str, *, function: bool = True, method: bool = False,
             for al in aliases:
                 METHODS[al + "_"] = _wrap(inplace, al + "_", "method", f"Tensor.{al}_")
         OPS[name] = info
+        for al in aliases:
+            OPS.setdefault(al, info)
         return info.function or info.method or impl
 
     return deco

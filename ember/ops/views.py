@@ -3,7 +3,8 @@ either reshapes/permutes the gradient or scatters it into zeros of the input's s
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
