@@ -5,11 +5,13 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import _dtype
-from ._device import device
+from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, can_cast, complex64, complex128, dtype, finfo, float16, float32,
                      float64, get_default_dtype, iinfo, int8, int16, int32, int64,
                      promote_types, set_default_dtype, uint8)
 from ._dtype import bool_ as bool  # noqa: A001 - torch's name
+from ._dtype import (channels_last, channels_last_3d, contiguous_format, memory_format,
+                     preserve_format)
 from ._tensor import Size, Tensor
 from ._tensor_str import set_printoptions
 from . import ops as _ops

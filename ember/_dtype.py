@@ -33,17 +33,24 @@ class dtype:
         return self.category == COMPLEX
 
     def to_real(self) -> dtype:
-        return {complex64: float32, complex128: float64}.get(self, self)
+        """The real counterpart of a complex dtype; other dtypes return themselves."""
+        return _TO_REAL.get(self, self)
 
     def to_complex(self) -> dtype:
-        return {float16: complex64, bfloat16: complex64, float32: complex64,
-                float64: complex128}.get(self, self)
+        """The complex counterpart of a floating dtype (complex32 for float16 is not supported)."""
+        r = _TO_COMPLEX.get(self)
+        if r is None:
+            if self is float16:
+                raise NotImplementedError("ember has no complex32 (ComplexHalf): the complex "
+                                          "counterpart of float16 is not supported")
+            raise RuntimeError(f"Unknown Complex ScalarType for {_SCALAR_NAMES[self.name]}")
+        return r
 
     def __repr__(self) -> str:
         return "ember." + self.name
 
-    def __reduce__(self) -> str:
-        return self.name  # pickles as the module-level singleton
+    def __reduce__(self) -> tuple:
+        return (_by_name, (self.name,))  # unpickles to the module-level singleton
 
     def __hash__(self) -> int:
         return id(self)
@@ -66,6 +73,21 @@ ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, floa
        complex64, complex128)
 ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
            "short": int16, "cfloat": complex64, "cdouble": complex128, "bool": bool_}
+
+_BY_NAME = {d.name: d for d in ALL}
+_TO_REAL = {complex64: float32, complex128: float64}
+_TO_COMPLEX = {bfloat16: complex64, float32: complex64, float64: complex128,
+               complex64: complex64, complex128: complex128}
+_SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
+                 "int32": "Int", "int64": "Long", "float16": "Half", "bfloat16": "BFloat16",
+                 "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
+                 "complex128": "ComplexDouble"}
+
+
+def _by_name(name: str) -> dtype:
+    """The dtype singleton called `name` (what unpickling a dtype calls)."""
+    return _BY_NAME[name]
+
 
 _FROM_NP: dict[Any, dtype] = {d.np: d for d in ALL}
 _FROM_NP.update({d.np.type: d for d in ALL})
@@ -125,14 +147,24 @@ def get_default_dtype() -> dtype:
 
 
 def set_default_dtype(d: dtype) -> None:
-    """torch.set_default_dtype; only floating dtypes are accepted, as in torch."""
+    """torch.set_default_dtype; only floating dtypes are accepted, as in torch.
+
+    Differs from torch: bfloat16 is accepted without error (torch sets it, then raises).
+    """
     if not isinstance(d, dtype) or d.category != FLOAT:
-        raise TypeError(f"only floating-point types are supported as the default type, got {d}")
+        raise TypeError("only floating-point types are supported as the default type")
     _state["default"] = d
 
 
 def default_complex() -> dtype:
-    return complex128 if _state["default"] is float64 else complex64
+    """The dtype of a Python complex: the complex counterpart of the default dtype."""
+    d = _state["default"]
+    if d is float32:
+        return complex64
+    if d is float64:
+        return complex128
+    raise NotImplementedError(f"the default dtype is {d}, whose complex counterpart (complex32) "
+                              "ember does not support")
 
 
 def scalar_dtype(value: Any) -> dtype:
@@ -199,21 +231,25 @@ def can_cast(from_: dtype, to: dtype) -> bool:
 
 
 class finfo:
-    """torch.finfo for floating dtypes."""
+    """torch.finfo: machine limits of a floating (or complex: its real part) dtype."""
+
+    __slots__ = ("bits", "eps", "max", "min", "tiny", "smallest_normal", "resolution", "dtype")
 
     def __init__(self, type: dtype | None = None) -> None:  # noqa: A002 - torch's name
-        type = type or get_default_dtype()
-        if type.category not in (FLOAT, COMPLEX):
-            raise TypeError(f"finfo: {type} is not a floating point dtype")
-        info = ml_dtypes.finfo(type.to_real().np)
-        self.dtype = type.to_real().name
+        type = get_default_dtype() if type is None else type
+        if not isinstance(type, dtype) or type.category not in (FLOAT, COMPLEX):
+            raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
+                            "to handle 'torch.finfo'")
+        real = type.to_real()
+        info = ml_dtypes.finfo(real.np)
+        self.dtype = real.name
         self.bits = int(info.bits)
         self.eps = float(info.eps)
         self.max = float(info.max)
         self.min = float(info.min)
-        self.tiny = float(info.tiny)
+        self.tiny = float(info.smallest_normal)
         self.smallest_normal = self.tiny
-        self.resolution = float(info.resolution)
+        self.resolution = float(10.0 ** -int(info.precision))
 
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
@@ -222,16 +258,42 @@ class finfo:
 
 
 class iinfo:
-    """torch.iinfo for integer dtypes."""
+    """torch.iinfo: limits of an integer dtype (bool is refused, as in torch)."""
+
+    __slots__ = ("bits", "max", "min", "dtype")
 
     def __init__(self, type: dtype) -> None:  # noqa: A002 - torch's name
-        if type.category not in (INT, BOOL):
-            raise TypeError(f"iinfo: {type} is not an integer dtype")
-        info = np.iinfo(type.np) if type is not bool_ else None
+        if type is bool_:
+            raise TypeError(f"{type!r} is not supported by torch.iinfo")
+        if not isinstance(type, dtype) or type.category != INT:
+            raise TypeError("torch.iinfo() requires an integer input type. Use torch.finfo to "
+                            "handle 'torch.iinfo'")
+        info = np.iinfo(type.np)
         self.dtype = type.name
-        self.bits = type.itemsize * 8
-        self.max = int(info.max) if info else 1
-        self.min = int(info.min) if info else 0
+        self.bits = int(info.bits)
+        self.max = int(info.max)
+        self.min = int(info.min)
 
     def __repr__(self) -> str:
-        return f"iinfo(min={self.min}, max={self.max}, dtype={self.dtype})"
+        return f"iinfo(min={self.min:g}, max={self.max:g}, dtype={self.dtype})"
+
+
+class memory_format:
+    """torch.memory_format: how a tensor's dims are laid out (only the strided formats)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return "ember." + self.name
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+channels_last_3d = memory_format("channels_last_3d")

@@ -17,6 +17,16 @@ def root_array(arr: Any) -> Any:
         base = b
 
 
+def _extent(arr: Any) -> int:
+    """Bytes spanned by `arr` from its first element (strides are non-negative for roots)."""
+    if arr.size == 0:
+        return 0
+    if arr.flags.c_contiguous:
+        return int(arr.nbytes)
+    return int(sum((n - 1) * abs(s) for n, s in zip(arr.shape, arr.strides, strict=True))
+               + arr.itemsize)
+
+
 class Storage:
     """Memory shared by a tensor and its views; `version` counts in-place writes to it."""
 
@@ -37,7 +47,11 @@ class UntypedStorage:
         self.device = device
 
     def nbytes(self) -> int:
-        return int(self._storage.root.nbytes)
+        """Bytes from the first to one past the last element of the shared buffer."""
+        root = self._storage.root
+        if self.device.type == "meta":  # the root is the zero-strided ghost it was made as
+            return int(root.size) * root.itemsize
+        return _extent(root)
 
     def size(self) -> int:
         return self.nbytes()
@@ -57,9 +71,19 @@ class UntypedStorage:
         return id(self._storage)
 
     def tolist(self) -> list:
+        """The buffer's bytes as a list of ints."""
+        if self.device.type == "meta":
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
+        from .backends import to_numpy
+
         root = self._storage.root
-        flat = np.frombuffer(np.ascontiguousarray(root).tobytes(), dtype=np.uint8)
-        return flat.tolist()
+        n = _extent(root)
+        if n == 0:
+            return []
+        if not (root.flags.c_contiguous and root.nbytes == n):
+            root = np.lib.stride_tricks.as_strided(root, shape=(n // root.itemsize,),
+                                                   strides=(root.itemsize,), writeable=False)
+        return to_numpy(root).reshape(-1).view(np.uint8).tolist()
 
     def __repr__(self) -> str:
         return f"UntypedStorage(nbytes={self.nbytes()}, device={self.device})"

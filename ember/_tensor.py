@@ -67,10 +67,17 @@ class Tensor:
     )
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        """torch's legacy constructor: Tensor(*sizes) is uninitialised, Tensor(data) copies
+        data in the default float dtype."""
         if cls is Tensor and args:
-            from .ops.creation import tensor as _tensor_fn
+            from .ops.creation import empty, tensor
 
-            return _tensor_fn(args[0] if len(args) == 1 else list(args))
+            if all(isinstance(a, int) and not isinstance(a, bool) for a in args) or \
+                    (len(args) == 1 and isinstance(args[0], Size)):
+                return empty(*args, **kwargs)
+            if len(args) == 1:
+                return tensor(args[0], dtype=D.get_default_dtype(), **kwargs)
+            raise TypeError(f"Tensor(): invalid arguments {args!r}")
         t = _new_obj(cls)
         _init_empty(t)
         return t
@@ -111,6 +118,8 @@ class Tensor:
         else:
             isz = a.itemsize
             st = tuple(s // isz for s in a.strides)
+            if not a.size and not any(st):  # NumPy 2 zeroes the strides of empty arrays
+                st = _contiguous_strides(a.shape)
         if dim is None:
             return st
         return st[_wrap_dim(dim, a.ndim, "stride")]
@@ -141,7 +150,7 @@ class Tensor:
         return s
 
     def is_contiguous(self, memory_format: Any = None) -> bool:
-        return bool(self._data.flags.c_contiguous)
+        return self.device.type == "meta" or bool(self._data.flags.c_contiguous)
 
     def element_size(self) -> int:
         return self.dtype.itemsize
@@ -324,7 +333,7 @@ class Tensor:
             raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                "to Scalar")
         if self.device.type == "meta":
-            raise RuntimeError("Tensor.item() cannot be called on meta tensors")
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         v = self._host().reshape(()).item()
         if self.dtype is D.bfloat16:
             return float(v)
@@ -332,7 +341,7 @@ class Tensor:
 
     def tolist(self) -> Any:
         if self.device.type == "meta":
-            raise RuntimeError("Tensor.tolist() cannot be called on meta tensors")
+            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
         a = self._host()
         if self.dtype is D.bfloat16:
             a = a.astype(np.float32)
@@ -371,14 +380,21 @@ class Tensor:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
+    def _scalar(self, kind: str) -> Any:
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        if kind != "complex" and self.dtype.category == D.COMPLEX:
+            raise RuntimeError(f"value cannot be converted to type {kind} without overflow")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar("float"))
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar("int64_t"))
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._scalar("complex"))
 
     def __index__(self) -> int:
         if self.dtype.category > D.INT or self._data.size != 1:
@@ -398,6 +414,9 @@ class Tensor:
         return iter(self.flip(0).unbind(0))  # type: ignore[attr-defined]
 
     def __contains__(self, element: Any) -> bool:
+        if not isinstance(element, (Tensor, int, float, bool, complex)):
+            raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                               f"passed in a {type(element)}.")
         return bool((self == element).any().item())  # type: ignore[attr-defined]
 
     def __repr__(self, *, tensor_contents: Any = None) -> str:

@@ -1,8 +1,9 @@
 """Meta backend: shapes, dtypes and strides, no data.
 
 A meta tensor holds a zero-strided NumPy "ghost" of its shape (one element of memory), so view
-ops work unchanged. Compute ops run on the ghost and the result is ghosted again, which costs
-one transient allocation of the output's size; strides report the contiguous layout.
+ops work unchanged. Compute ops run on the ghost (their result is a real array of the output's
+size, labelled meta); strides report the contiguous layout, also for views (torch reports the
+view's strides).
 """
 
 from __future__ import annotations
@@ -16,10 +17,14 @@ name = "meta"
 
 
 def ghost(shape: tuple, np_dtype: Any) -> np.ndarray:
-    """A read-only array of `shape` backed by a single element."""
+    """An array of `shape` backed by a single element.
+
+    It is writeable so that in-place ops pass their checks (torch allows them on meta
+    tensors); a write touches one element, and ops skip the data work for meta anyway.
+    """
     base = np.zeros((), dtype=np_dtype)
-    return np.lib.stride_tricks.as_strided(base, shape=shape, strides=(0,) * len(shape),
-                                           writeable=False)
+    return np.lib.stride_tricks.as_strided(base, shape=tuple(shape), strides=(0,) * len(shape),
+                                           writeable=True)
 
 
 def from_host(arr: np.ndarray, index: int | None = None) -> np.ndarray:

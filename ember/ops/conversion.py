@@ -14,7 +14,7 @@ from ..autograd.graph import Node
 from ..backends import for_device, to_numpy
 from ._core import attach, check_inplace, grad_on, rebase_history
 from ._registry import register, register_method
-from .creation import get_device
+from .creation import _checked_fill, alloc_like, dense_strides, get_device, layout_order
 
 
 class CloneBackward0(Node):
@@ -44,12 +44,54 @@ class CopyBackwards(Node):
         return zeros_like(grad), to(grad, device=self.src_dev, dtype=self.src_dtype)
 
 
+def _xp(a: Any) -> Any:
+    """The array module of `a`: NumPy, or CuPy for CUDA arrays."""
+    if isinstance(a, np.ndarray):
+        return np
+    from ..backends import cuda as _cuda
+
+    return _cuda.xp
+
+
+def _cast_into(dst: Any, src: Any) -> None:
+    """dst[...] = src with C casting semantics (what torch does), without NumPy's warnings."""
+    sk, dk = src.dtype.kind, dst.dtype.kind
+    if sk == "c" and dk != "c":
+        src = src != 0 if dk == "b" else src.real
+        sk = src.dtype.kind
+    if type(dst) is not np.ndarray:
+        dst[...] = src.astype(dst.dtype)
+    elif sk in "fcV" and (dk in "iub" or dst.itemsize < src.itemsize):  # may overflow: quiet
+        with np.errstate(invalid="ignore", over="ignore"):
+            np.copyto(dst, src, casting="unsafe")
+    else:
+        np.copyto(dst, src, casting="unsafe")
+
+
+def _copy_array(a: Any, np_dtype: Any, order: str = "K") -> Any:
+    """A fresh array with a's values in np_dtype; layout as torch's memory_format `order`."""
+    if a.flags.c_contiguous and a.dtype == np_dtype:
+        return a.copy()
+    out = alloc_like(a, np_dtype, order, _xp(a))
+    _cast_into(out, a)
+    return out
+
+
+def _meta_like(a: Any, np_dtype: Any) -> Any:
+    from ..backends.meta import ghost
+
+    return ghost(a.shape, np_dtype)
+
+
 @register("clone", method=True)
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
-    """A copy with its own memory (contiguous)."""
+    """A copy with its own memory; dense layouts keep their strides (preserve_format)."""
     a = input._data
-    out = make(a.copy(), input.dtype, input.device) if input.device.type != "meta" else \
-        make(a, input.dtype, input.device)
+    if input.device.type == "meta":
+        out = make(_meta_like(a, a.dtype), input.dtype, input.device)
+    else:
+        out = make(_copy_array(a, a.dtype, layout_order(memory_format)), input.dtype,
+                   input.device)
     if grad_on(input):
         attach(CloneBackward0(), (input,), (out,))
     return out
@@ -57,10 +99,15 @@ def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
 
 @register("contiguous", function=False, method=True)
 def contiguous(self: Tensor, memory_format: Any = None) -> Tensor:
-    """self when already contiguous, else a contiguous copy."""
-    if self._data.flags.c_contiguous:
+    """self when already contiguous, else a contiguous copy (meta tensors: self)."""
+    if memory_format is not None and "contiguous" not in str(memory_format):
+        raise NotImplementedError(f"contiguous(memory_format={memory_format}) is not supported")
+    if self._data.flags.c_contiguous or self.device.type == "meta":
         return self
-    return clone(self)
+    out = make(_copy_array(self._data, self._data.dtype, "C"), self.dtype, self.device)
+    if grad_on(self):
+        attach(CloneBackward0(), (self,), (out,))
+    return out
 
 
 @register("detach", method=True, differentiable=False)
@@ -77,69 +124,95 @@ def _detach_(self: Tensor) -> Tensor:
 
 register_method("detach_", _detach_)
 
+_NO_DATA = "Cannot copy out of meta tensor; no data!"
 
-def _convert(input: Tensor, dt: D.dtype, dev: Any, copy: bool) -> Tensor:
+
+def _convert(input: Tensor, dt: D.dtype, dev: Any, copy: bool, memory_format: Any = None
+             ) -> Tensor:
+    """input in dtype dt on device dev (None: input's); input itself when nothing changes."""
     same_dev = dev is None or dev == input.device
     if dt is input.dtype and same_dev and not copy:
-        return input
+        return input  # also with a memory_format, as torch
     a = input._data
+    order = "K" if memory_format is None else layout_order(memory_format)
     target = input.device if same_dev else dev
-    if not same_dev:
-        if target.type == "meta":
-            from ..backends.meta import ghost
-
-            a = ghost(a.shape, dt.np)
-        elif input.device.type == "meta":
-            raise NotImplementedError("Cannot copy out of meta tensor; no data! Please use "
-                                      "torch.nn.Module.to_empty() instead of torch.nn.Module.to()")
-        else:
-            a = to_numpy(a) if input.device.type != "cpu" else a
-            if target.type != "cpu":
-                a = for_device(target).from_host(a, target.index)
-            elif a is input._data:
-                a = a.copy()
-    if a.dtype != dt.np:
-        a = a.astype(dt.np)
-    elif a is input._data and input.device.type != "meta":
-        a = a.copy()
+    if target.type == "meta":
+        a = _meta_like(a, dt.np)
+    elif input.device.type == "meta":
+        raise NotImplementedError(_NO_DATA)
+    elif same_dev or input.device.type == "cpu":
+        a = _copy_array(a, dt.np, order)
+        if not same_dev:
+            a = for_device(target).from_host(a, target.index)
+    else:  # from an accelerator: to host, cast there, then on to the target
+        a = _copy_array(to_numpy(a), dt.np, order)
+        if target.type != "cpu":
+            a = for_device(target).from_host(a, target.index)
     out = make(a, dt, target)
     if grad_on(input) and dt.category >= D.FLOAT:
         attach(ToCopyBackward0(input.dtype, input.device), (input,), (out,))
     return out
 
 
+def _to_error(args: tuple, kwargs: dict) -> TypeError:
+    got = ", ".join([type(a).__name__ for a in args] +
+                    [f"{k}={type(v).__name__}" for k, v in kwargs.items()])
+    return TypeError(f"to() received an invalid combination of arguments - got ({got}), but "
+                     "expected one of: (ember.device device = None, ember.dtype dtype = None, "
+                     "bool non_blocking = False, bool copy = False, *, memory_format), "
+                     "(ember.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+                     "memory_format), (Tensor tensor, bool non_blocking = False, bool copy = "
+                     "False, *, memory_format)")
+
+
+def _is_device_like(a: Any) -> bool:
+    return isinstance(a, (str, _device_cls)) or (isinstance(a, int) and not isinstance(a, bool))
+
+
 def _parse_to(args: tuple, kwargs: dict) -> tuple:
-    dt = kwargs.pop("dtype", None)
-    dev = kwargs.pop("device", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    for a in args:
-        if isinstance(a, D.dtype):
-            dt = a
-        elif isinstance(a, Tensor):
-            dt, dev = a.dtype, a.device
-        elif isinstance(a, (str, _device_cls, int)) and not isinstance(a, bool):
-            dev = a
-        elif isinstance(a, bool):
-            continue  # non_blocking / copy positional flags
-        elif a is not None:
-            raise TypeError(f"to() received an invalid combination of arguments: {a!r}")
-    if kwargs:
-        raise TypeError(f"to() got unexpected keyword arguments {list(kwargs)}")
-    return dt, (get_device(dev) if dev is not None else None), copy
+    """Tensor.to's three overloads -> (dtype or None, device or None, copy, memory_format)."""
+    allowed = {"non_blocking", "copy", "memory_format"}
+    dt = dev = None
+    rest = list(args)
+    if rest and isinstance(rest[0], Tensor):
+        other = rest.pop(0)
+        dt, dev = other.dtype, other.device
+    elif rest and isinstance(rest[0], D.dtype):
+        dt = rest.pop(0)
+    else:
+        allowed |= {"device", "dtype"}
+        if rest and (_is_device_like(rest[0]) or rest[0] is None):
+            dev = rest.pop(0)
+        if rest and (isinstance(rest[0], D.dtype) or rest[0] is None):
+            dt = rest.pop(0)
+    if len(rest) > 2 or any(not isinstance(r, bool) for r in rest) or set(kwargs) - allowed:
+        raise _to_error(args, kwargs)
+    flags = dict(zip(("non_blocking", "copy"), rest, strict=False))
+    if set(flags) & set(kwargs):
+        raise _to_error(args, kwargs)
+    dt = kwargs.get("dtype", dt)
+    dev = kwargs.get("device", dev)
+    if dt is not None and not isinstance(dt, D.dtype):
+        raise _to_error(args, kwargs)
+    copy = bool(kwargs.get("copy", flags.get("copy", False)))
+    return dt, (get_device(dev) if dev is not None else None), copy, kwargs.get("memory_format")
 
 
 @register("to", function=False, method=True)
 def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """to(dtype), to(device, dtype), to(tensor), with copy= and non_blocking= (ignored)."""
-    dt, dev, copy = _parse_to(args, dict(kwargs))
-    return _convert(self, dt or self.dtype, dev, copy)
+    """to(dtype), to(device, dtype), to(tensor), with copy=, memory_format= and non_blocking=
+    (ignored); returns self when nothing changes."""
+    if len(args) == 1 and not kwargs and type(args[0]) is D.dtype:  # the common to(dtype)
+        return self if args[0] is self.dtype else _convert(self, args[0], None, False)
+    dt, dev, copy, memory_format = _parse_to(args, kwargs)
+    return _convert(self, dt or self.dtype, dev, copy, memory_format)
 
 
 def _type_method(dt: D.dtype) -> Any:
     def fn(self: Tensor, memory_format: Any = None) -> Tensor:
-        return _convert(self, dt, None, False)
+        if self.dtype is dt:  # torch returns self here, whatever memory_format says
+            return self
+        return _convert(self, dt, None, False, memory_format)
 
     fn.__doc__ = f"self.to({dt})"
     return fn
@@ -154,14 +227,19 @@ for _name, _dt in (("float", D.float32), ("double", D.float64), ("half", D.float
 
 @register("cpu", function=False, method=True)
 def cpu(self: Tensor, memory_format: Any = None) -> Tensor:
-    return _convert(self, self.dtype, get_device("cpu"), False)
+    """self on the cpu (self when it already is)."""
+    return _convert(self, self.dtype, get_device("cpu"), False, memory_format)
 
 
 @register("cuda", function=False, method=True)
 def cuda(self: Tensor, device: Any = None, non_blocking: bool = False,
          memory_format: Any = None) -> Tensor:
+    """self on a CUDA device (the current one by default); needs CuPy."""
     dev = "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device)
-    return _convert(self, self.dtype, get_device(dev), False)
+    d = get_device(dev)
+    if d.type != "cuda":
+        raise RuntimeError(f"Invalid device, must be cuda device, got {d}")
+    return _convert(self, self.dtype, d, False, memory_format)
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
@@ -174,56 +252,99 @@ _FROM_TYPE_NAME = {v: k for k, v in _TYPE_NAMES.items()}
 
 @register("type", function=False, method=True)
 def type_(self: Tensor, dtype: Any = None, non_blocking: bool = False, **kwargs: Any) -> Any:
-    """With no argument, the type string ('torch.FloatTensor'); else a converted tensor."""
+    """With no argument, torch's type string ('torch.FloatTensor', 'torch.cuda.FloatTensor');
+    with a dtype or such a string, the converted tensor (self when nothing changes)."""
     if dtype is None:
-        prefix = "torch.cuda." if self.device.type == "cuda" else "torch."
-        return prefix + _TYPE_NAMES[self.dtype.name]
+        kind = self.device.type
+        return ("torch." if kind == "cpu" else f"torch.{kind}.") + _TYPE_NAMES[self.dtype.name]
     if isinstance(dtype, str):
-        name = dtype.rsplit(".", 1)[-1]
-        if name not in _FROM_TYPE_NAME:
+        parts = dtype.split(".")
+        if len(parts) not in (2, 3) or parts[0] != "torch" or parts[-1] not in _FROM_TYPE_NAME \
+                or (len(parts) == 3 and parts[1] != "cuda"):
             raise ValueError(f"invalid type: '{dtype}'")
-        dn = _FROM_TYPE_NAME[name]
-        dtype = D.bool_ if dn == "bool" else getattr(D, dn)
-        if ".cuda." in str(kwargs.get("_s", "")):
-            pass
+        dt = D._by_name(_FROM_TYPE_NAME[parts[-1]])
+        dev = get_device("cuda") if len(parts) == 3 else get_device("cpu")
+        if dev.type == "cuda" and self.device.type == "cuda":
+            dev = self.device
+        return _convert(self, dt, dev, False)
+    if not isinstance(dtype, D.dtype):
+        raise TypeError(f"type(): argument 'dtype' must be ember.dtype or str, not "
+                        f"{type(dtype).__name__}")
     return _convert(self, dtype, None, False)
 
 
 @register("type_as", function=False, method=True)
 def type_as(self: Tensor, other: Tensor) -> Tensor:
+    """self converted to other's dtype (and device, as torch's type(other.type()))."""
     return _convert(self, other.dtype, other.device, False)
 
 
+def _broadcast_error(dst_shape: tuple, src_shape: tuple) -> RuntimeError:
+    nd = max(len(dst_shape), len(src_shape))
+    a = (1,) * (nd - len(dst_shape)) + tuple(dst_shape)
+    b = (1,) * (nd - len(src_shape)) + tuple(src_shape)
+    for i in range(nd - 1, -1, -1):
+        if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+            return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor b "
+                                f"({b[i]}) at non-singleton dimension {i}")
+    shape = np.broadcast_shapes(tuple(dst_shape), tuple(src_shape))
+    return RuntimeError(f"output with shape {list(dst_shape)} doesn't match the broadcast shape "
+                        f"{list(shape)}")
+
+
+def _history(t: Tensor) -> Tensor:
+    """An alias of t carrying t's autograd history (the input edge of an in-place node)."""
+    a = _alias(t)
+    if t.grad_fn is not None:
+        a.grad_fn, a._requires_grad = t.grad_fn, True
+        a._output_nr = getattr(t, "_output_nr", 0)
+    return a
+
+
+def _check_partial_overlap(dst: Any, src: Any) -> None:
+    """torch refuses to copy between two dense views whose memory partly overlaps."""
+    if not isinstance(dst, np.ndarray) or not np.may_share_memory(dst, src):
+        return
+    if dense_strides(dst) is None or dense_strides(src) is None:
+        return  # too hard to tell, as torch says: allowed
+    if dst.ctypes.data == src.ctypes.data and dst.nbytes == src.nbytes:
+        return  # the same memory: a full overlap is fine
+    raise RuntimeError("unsupported operation: some elements of the input tensor and the "
+                       "written-to tensor refer to a single memory location. Please clone() "
+                       "the tensor before performing the operation.")
+
+
 def _copy_(self: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
-    """Copy src (broadcast, any dtype and device) into self's memory."""
+    """Copy src (broadcast to self's shape, any dtype and device) into self's memory."""
     if not isinstance(src, Tensor):
-        raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
+        raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(src).__name__}")
     check_inplace(self, "copy_")
-    s = src._data
-    if src.device != self.device:
-        if src.device.type == "meta":
-            raise NotImplementedError("Cannot copy out of meta tensor; no data!")
-        s = to_numpy(s)
-        if self.device.type not in ("cpu", "meta"):
-            s = for_device(self.device).from_host(s, self.device.index)
-    try:
-        shape = np.broadcast_shapes(s.shape, self._data.shape)
-    except ValueError:
-        shape = None
-    if shape != self._data.shape:
-        raise RuntimeError(f"The size of tensor a ({list(self.shape)}) must match the size of "
-                           f"tensor b ({list(src.shape)}) for copy_ (src can broadcast to dst)")
+    dshape, sshape = self._data.shape, src._data.shape
+    if sshape != dshape:
+        try:
+            ok = np.broadcast_shapes(sshape, dshape) == dshape
+        except ValueError:
+            ok = False
+        if not ok:
+            raise _broadcast_error(dshape, sshape)
     if self.device.type != "meta":
-        if type(self._data) is np.ndarray:
-            np.copyto(self._data, s, casting="unsafe")
+        if src.device.type == "meta":
+            raise NotImplementedError(_NO_DATA)
+        s = src._data
+        if src.device == self.device:
+            _check_partial_overlap(self._data, s)
         else:
-            self._data[...] = s.astype(self._data.dtype)
+            s = to_numpy(s)
+            if self.device.type != "cpu":
+                s = for_device(self.device).from_host(s, self.device.index)
+        _cast_into(self._data, s)
     self._bump_version()
     from ..autograd.grad_mode import state
 
     if state.enabled and (self._requires_grad or src._requires_grad):
         res = _alias(self)
-        attach(CopyBackwards(src.dtype, src.device), (_alias(self), src), (res,))
+        attach(CopyBackwards(src.dtype, src.device), (_history(self), src), (res,))
         if not self._requires_grad and self._base is None:
             self.grad_fn, self._output_nr, self._requires_grad = res.grad_fn, 0, True
         else:
@@ -235,7 +356,7 @@ register_method("copy_", _copy_)
 
 
 def _fill_(self: Tensor, value: Any) -> Tensor:
-    """Fill with a scalar (or 0-d tensor) in place."""
+    """Fill with a scalar (or 0-d tensor) in place; values that overflow the dtype raise."""
     check_inplace(self, "fill_")
     if isinstance(value, Tensor):
         if value._data.ndim:
@@ -244,26 +365,27 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
         if value._requires_grad:
             return _copy_(self, value.expand(self.shape) if self._data.ndim else value)
         value = value.item()
+    elif isinstance(value, np.generic):
+        value = value.item()
+    elif not isinstance(value, (bool, int, float, complex)):
+        raise TypeError(f"fill_(): argument 'value' (position 1) must be Number, not "
+                        f"{type(value).__name__}")
+    v = _checked_fill(value, self.dtype)
     if self.device.type != "meta":
-        self._data[...] = value
+        self._data[...] = v
     self._bump_version()
-    if self._requires_grad and self.grad_fn is not None:
+    if grad_on(self):  # self's old values no longer matter: a zero gradient to its history
         res = _alias(self)
-        attach(_FillBackward(), (), (res,))
+        attach(FillBackward0(), (_history(self),), (res,))
         rebase_history(self, res)
     return self
 
 
-class _FillBackward(Node):
-    def __init__(self) -> None:
-        super().__init__()
-        self.next_functions = ()
+class FillBackward0(Node):
+    def backward(self, grad: Tensor) -> Tensor:
+        from .creation import zeros_like
 
-    def name(self) -> str:
-        return "FillBackward0"
-
-    def backward(self, grad: Tensor) -> tuple:
-        return ()
+        return zeros_like(grad)
 
 
 register_method("fill_", _fill_)
