@@ -12,7 +12,8 @@ non-contiguous tensor view with the same values.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest

@@ -16,8 +16,9 @@ Generic tests per row (see test_opinfo.py):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -9,8 +9,16 @@ import numpy as np
 import pytest
 
 import ember
-from tests.harness import (_build, as_dtype, assert_close, gradcheck, noncontig, raises_both,
-                           run_both, torch)
+from tests.harness import (
+    _build,
+    as_dtype,
+    assert_close,
+    gradcheck,
+    noncontig,
+    raises_both,
+    run_both,
+    torch,
+)
 from tests.ops import opinfo as _oi
 
 ROWS: list = []
@@ -71,7 +79,7 @@ def test_grad(row: _oi.OpInfo) -> None:
         small = [s for s in samples if all(not isinstance(a, np.ndarray) or a.size <= 24
                                            for a in s.args)]
         for s in small[:2]:
-            gradcheck(lambda m, *xs: row.call(m, *xs, **s.kwargs), *s.args)
+            gradcheck(lambda m, *xs, kw=s.kwargs: row.call(m, *xs, **kw), *s.args)
 
 
 @pytest.mark.parametrize("row", [r for r in ROWS if r.method and "method" not in r.skip],
@@ -155,8 +163,9 @@ def test_out(row: _oi.OpInfo) -> None:
 @pytest.mark.parametrize("row", [r for r in ROWS if r.error_samples], ids=_id)
 def test_errors(row: _oi.OpInfo) -> None:
     for s in row.error_samples(np.random.default_rng(0)):
-        raises_both(lambda m, *a: row.call(m, *a, **{k: _build(m, v, False)
-                                                      for k, v in s.kwargs.items()}), *s.args)
+        raises_both(lambda m, *a, kw=s.kwargs: row.call(m, *a, **{k: _build(m, v, False)
+                                                                 for k, v in kw.items()}),
+                    *s.args)
 
 
 def test_every_row_is_a_registered_op() -> None:
