@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins as _builtins
+
 __version__ = "0.1.0"
 
 from . import _dtype
@@ -46,17 +48,17 @@ def result_type(tensor1, tensor2):  # noqa: ANN001, ANN201
     return _result_type(tensor1, tensor2)
 
 
-def is_tensor(obj) -> bool:  # noqa: ANN001
+def is_tensor(obj) -> _builtins.bool:  # noqa: ANN001
     return isinstance(obj, Tensor)
 
 
-def is_floating_point(input: Tensor) -> bool:  # noqa: A002
+def is_floating_point(input: Tensor) -> _builtins.bool:  # noqa: A002
     return input.is_floating_point()
 
 
-def is_complex(input: Tensor) -> bool:  # noqa: A002
+def is_complex(input: Tensor) -> _builtins.bool:  # noqa: A002
     return input.is_complex()
 
 
-def numel(input: Tensor) -> int:  # noqa: A002
+def numel(input: Tensor) -> _builtins.int:  # noqa: A002
     return input.numel()

@@ -39,6 +39,8 @@ class device:
     """torch.device: a device type and an optional index; also a default-device context."""
 
     __slots__ = ("type", "index")
+    type: str
+    index: int | None
 
     def __new__(cls, type: Any, index: Any = _UNSET) -> device:  # noqa: A002 - torch's name
         if isinstance(type, device):

@@ -59,6 +59,11 @@ class Node:
     __slots__ = ("next_functions", "_input_meta", "_saved", "_seq", "_n_outputs",
                  "__weakref__", "__dict__")
     _metadata: dict | None = None
+    next_functions: tuple
+    _input_meta: Any
+    _saved: list | None
+    _seq: int
+    _n_outputs: int
 
     # Rarely used fields live in __dict__; these class defaults keep node creation cheap.
     _pre_hooks: dict | None = None
