@@ -16,6 +16,7 @@ _TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "h
 _PATTERN = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")
 _UNSET: Any = object()
 _cache: dict = {}
+_interned: dict = {}
 
 
 def _parse(s: str) -> tuple:
@@ -68,9 +69,13 @@ class device:
                 if index < 0:
                     raise RuntimeError("Device index must not be negative")
                 idx = index
-        self = object.__new__(cls)
-        object.__setattr__(self, "type", name)
-        object.__setattr__(self, "index", idx)
+        key = (cls, name, idx)
+        self = _interned.get(key)
+        if self is None:  # one object per device, so hot paths may compare with `is`
+            self = object.__new__(cls)
+            object.__setattr__(self, "type", name)
+            object.__setattr__(self, "index", idx)
+            _interned[key] = self
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
