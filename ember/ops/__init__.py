@@ -8,8 +8,9 @@ warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.(ops|
 
 from . import _registry
 from . import (  # each import registers a family
-    arith, binary, comparison, conversion, creation, cumulative, indexing, linalg, logical,
-    pointwise, random, reduction, shape, sorting, statistics, unary, views,
+    addmm, arith, binary, broadcast, comparison, conversion, creation, cross, cumulative, diag,
+    einsum, index_dim, indexing, linalg, logical, masked, pointwise, random, random_inplace,
+    reduction, repeat, scatter, shape, sorting, statistics, unary, views,
 )
 
 _registry.install_methods()

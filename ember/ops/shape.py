@@ -1,9 +1,8 @@
-"""Shape ops that copy: cat/stack and friends, tril/triu, flip, roll, rot90, repeat, tile,
-repeat_interleave, broadcast_tensors/shapes, meshgrid, atleast_nd, block_diag, cartesian_prod."""
+"""Joining and rearranging tensors: the cat/stack family, block_diag, atleast_1d/2d/3d, tril/triu,
+flip/roll/rot90."""
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,11 +10,11 @@ import numpy as np
 
 from .. import _dtype as D
 from .._device import CPU
-from .._tensor import Size, Tensor, make
+from .._tensor import Tensor, make
 from ..autograd.graph import Node
 from ._core import attach, check_same_device, grad_on, make_inplace, norm_dim
 from ._registry import register, register_method
-from .views import expand, reshape, unsqueeze
+from .views import reshape, unsqueeze
 
 _FULL = slice(None)
 
@@ -436,226 +435,6 @@ def rot90(input: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
     return out
 
 
-# ------------------------------------------------------------------ repeat / tile
-class RepeatBackward0(Node):
-    def __init__(self, in_shape: tuple, reps: tuple) -> None:
-        super().__init__()
-        self.in_shape, self.reps = in_shape, reps
-
-    def backward(self, grad: Tensor) -> Tensor:
-        reps = self.reps
-        padded = (1,) * (len(reps) - len(self.in_shape)) + tuple(self.in_shape)
-        inter: list = []
-        for r, s in zip(reps, padded, strict=True):
-            inter += [r, s]
-        g = grad.reshape(tuple(inter))
-        if reps:
-            g = g.sum(dim=tuple(range(0, 2 * len(reps), 2)))
-        return g.reshape(self.in_shape)
-
-
-def _repeat(self: Tensor, reps: tuple) -> Tensor:
-    a = self._data
-    if len(reps) < a.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
-                           "dimensions of tensor")
-    padded = (1,) * (len(reps) - a.ndim) + a.shape
-    shape = [r * s for r, s in zip(reps, padded, strict=True)]
-    for r in reps:
-        if r < 0:
-            raise RuntimeError(f"Trying to create tensor with negative dimension {min(shape)}: "
-                               f"{shape}")
-    out = make(np.tile(a, reps).reshape(shape), self.dtype, self.device)
-    if grad_on(self):
-        attach(RepeatBackward0(a.shape, reps), (self,), (out,))
-    return out
-
-
-@register("repeat", function=False, method=True)
-def repeat(self: Tensor, *sizes: Any) -> Tensor:
-    """Tile the tensor `sizes` times along each dim (a copy; torch's Tensor.repeat)."""
-    if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)):
-        sizes = tuple(sizes[0])
-    if not sizes and self._data.ndim:
-        raise TypeError('repeat() missing 1 required positional arguments: "repeats"')
-    return _repeat(self, tuple(int(s) for s in sizes))
-
-
-@register("tile", method=True)
-def tile(input: Tensor, dims: Sequence[int]) -> Tensor:
-    """Repeat, with `dims` padded by leading ones to input's rank."""
-    reps = _int_list(dims, "tile", "dims", 2)
-    reps = [1] * (input._data.ndim - len(reps)) + reps
-    return _repeat(input, tuple(reps))
-
-
-# ------------------------------------------------------------------ repeat_interleave
-def _repeats_of(repeats: Any) -> Any:
-    if isinstance(repeats, Tensor):
-        if repeats.dtype.category != D.INT or repeats.dtype is D.bool_:
-            raise NotImplementedError('"repeat_interleave_cpu" not implemented for '
-                                      f"'{_tn(repeats.dtype)}'")
-        return repeats
-    return int(repeats)
-
-
-@register("repeat_interleave", method=True)
-def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None, *,
-                      output_size: int | None = None) -> Tensor:
-    """Repeat each element `repeats` times along dim (flattened when dim is None).
-
-    With only a 1-d integer tensor, returns indices repeated by its values (torch's form).
-    """
-    if repeats is None:
-        r = _repeats_of(input)
-        if r._data.ndim != 1:
-            raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
-        counts = r._data
-        if counts.size and counts.min() < 0:
-            raise RuntimeError("repeats can not be negative")
-        res = np.repeat(np.arange(counts.size, dtype=counts.dtype), counts)
-        if output_size is not None and output_size != res.size:
-            raise RuntimeError("allocated size does not match required size")
-        return make(res, input.dtype, input.device)
-    reps = _repeats_of(repeats)
-    x = input
-    if dim is None:
-        x = reshape(input, (-1,))
-        d = 0
-    else:
-        d = norm_dim(dim, input._data.ndim)
-        if input._data.ndim == 0:
-            x = reshape(input, (1,))
-    n = x._data.shape[d]
-    if isinstance(reps, Tensor):
-        counts = reps._data.reshape(-1)
-        if counts.size == 1:
-            reps = int(counts[0])
-        else:
-            if reps._data.ndim != 1:
-                raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
-            if counts.size != n:
-                raise RuntimeError(f"repeats must have the same size as input along dim, but got "
-                                   f"repeats.size(0) = {counts.size} and input.size({d}) = {n}")
-            if counts.size and counts.min() < 0:
-                raise RuntimeError("repeats can not be negative")
-            idx = np.repeat(np.arange(n, dtype=np.int64), counts)
-            if output_size is not None and output_size != idx.size:
-                raise RuntimeError("allocated size does not match required size")
-            from .indexing import index_select
-
-            return index_select(x, d, make(idx, D.int64, x.device))
-    if reps < 0:
-        raise RuntimeError("Repeats must be non-negative")
-    if output_size is not None and output_size != n * reps:
-        raise RuntimeError(f"repeat_interleave: Invalid output_size, expected {n * reps} but got "
-                           f"{output_size}")
-    if not grad_on(x):
-        return make(np.repeat(x._data, reps, axis=d), x.dtype, x.device)
-    # torch's composite: unsqueeze + expand + clone + flatten (gradients sum the copies)
-    shape = x._data.shape
-    u = expand(unsqueeze(x, d + 1), shape[:d + 1] + (reps,) + shape[d + 1:])
-    return reshape(u.clone(), shape[:d] + (n * reps,) + shape[d + 1:])
-
-
-def _tn(dt: D.dtype) -> str:
-    from ._core import _tname
-
-    return _tname(dt)
-
-
-# ------------------------------------------------------------------ broadcasting
-def _broadcast_shape(shapes: Sequence[tuple]) -> tuple:
-    """Common shape of tensors, with torch's tensor-broadcast error message."""
-    out: list = []
-    for s in shapes:
-        if len(s) > len(out):
-            out = [1] * (len(s) - len(out)) + out
-        off = len(out) - len(s)
-        for i, n in enumerate(s):
-            cur = out[off + i]
-            if n == cur or n == 1:
-                continue
-            if cur == 1:
-                out[off + i] = n
-            else:
-                raise RuntimeError(f"The size of tensor a ({cur}) must match the size of tensor b "
-                                   f"({n}) at non-singleton dimension {off + i}")
-    return tuple(out)
-
-
-@register("broadcast_tensors", differentiable=True)
-def broadcast_tensors(*tensors: Tensor) -> tuple:
-    """Expand every tensor to their common shape (views; inputs of that shape returned as is)."""
-    shape = _broadcast_shape([t._data.shape for t in tensors])
-    return tuple(t if t._data.shape == shape else expand(t, shape) for t in tensors)
-
-
-@register("broadcast_shapes", differentiable=False)
-def broadcast_shapes(*shapes: Any) -> Size:
-    """The shape tensors of the given shapes broadcast to."""
-    shs = [(s,) if isinstance(s, (int, np.integer)) else s for s in shapes if s is not None]
-    if not shs:
-        return Size(())
-    for s in shs:
-        if not isinstance(s, (tuple, list)):
-            raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list "
-                               f"of ints, got {s}")
-    common = [1] * max(len(s) for s in shs)
-    for k, s in enumerate(shs):
-        for i in range(-1, -1 - len(s), -1):
-            n = s[i]
-            if n == common[i]:
-                continue
-            if common[i] == 1:
-                if n < 0:
-                    raise ValueError("Attempting to broadcast a dimension with negative length!")
-                common[i] = n
-            if n != 1 and common[i] != n:
-                raise RuntimeError(f"Attempting to broadcast a dimension of length {n} at {i}! "
-                                   f"Mismatching argument at index {k} had {s}; but expected "
-                                   f"shape should be broadcastable to {common}")
-    return Size(common)
-
-
-@register("meshgrid", differentiable=True)
-def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple:
-    """Coordinate grids of 0-d/1-d tensors (expanded views); warns when indexing is omitted."""
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
-    if indexing is None:
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                      "indexing argument.", UserWarning, stacklevel=3)
-        indexing = "ij"
-    ts = _tensor_list(list(tensors), "meshgrid")
-    if not ts:
-        raise RuntimeError("meshgrid expects a non-empty TensorList")
-    for t in ts[1:]:
-        if t.dtype is not ts[0].dtype:
-            raise RuntimeError("meshgrid expects all tensors to have the same dtype")
-        if t.device != ts[0].device:
-            raise RuntimeError("meshgrid expects all tensors to have the same device")
-    for t in ts:
-        if t._data.ndim > 1:
-            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
-                               f"got: {t}")
-    if indexing not in ("ij", "xy"):
-        raise RuntimeError(f'torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
-                           f"{indexing}")
-    swap = indexing == "xy" and len(ts) >= 2
-    if swap:
-        ts[0], ts[1] = ts[1], ts[0]
-    shape = tuple(t._data.size for t in ts)
-    n = len(ts)
-    out = []
-    for i, t in enumerate(ts):
-        view = (1,) * i + (-1,) + (1,) * (n - i - 1)
-        out.append(expand(reshape(t, view), shape))
-    if swap:
-        out[0], out[1] = out[1], out[0]
-    return tuple(out)
-
-
 # ------------------------------------------------------------------ atleast_nd
 def _atleast(tensors: tuple, fn: Any) -> Any:
     if len(tensors) == 1:
@@ -702,7 +481,7 @@ def atleast_3d(*tensors: Any) -> Any:
     return _atleast(tensors, _al3)
 
 
-# ------------------------------------------------------------------ block_diag / cartesian_prod
+# ------------------------------------------------------------------ block_diag
 class BlockDiagBackward0(Node):
     def __init__(self, blocks: list) -> None:
         super().__init__()
@@ -746,16 +525,3 @@ def block_diag(*tensors: Tensor) -> Tensor:
     if grad_on(*ts):
         attach(BlockDiagBackward0(blocks), ts, (out,))
     return out
-
-
-@register("cartesian_prod")
-def cartesian_prod(*tensors: Tensor) -> Tensor:
-    """All combinations of the elements of 1-d tensors, one per row (input itself for one)."""
-    ts = _tensor_list(list(tensors), "cartesian_prod")
-    for t in ts:
-        if t._data.ndim != 1:
-            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
-    if len(ts) == 1:
-        return ts[0]
-    grids = meshgrid(*ts, indexing="ij")
-    return stack([reshape(g, (-1,)) for g in grids], 1)

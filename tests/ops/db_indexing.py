@@ -1,5 +1,5 @@
-"""OpInfo rows for ember/ops/indexing.py: __getitem__, gather/scatter family, index_*, masked_*,
-nonzero, take/put.
+"""OpInfo rows for indexing: __getitem__ (indexing.py), gather/scatter (scatter.py), index_*
+(index_dim.py), masked_*, nonzero, take/put (masked.py).
 
 Index arguments are int64/int32/bool NumPy arrays, so ember's numerical gradcheck (which turns
 every array into a float64 input) is off in these rows; test_indexing.py runs gradcheck with

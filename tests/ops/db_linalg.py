@@ -1,4 +1,4 @@
-"""OpInfo rows for the linear algebra family (ember/ops/linalg.py)."""
+"""OpInfo rows for linear algebra (ember/ops/linalg.py, addmm.py, einsum.py, diag.py, cross.py)."""
 
 from __future__ import annotations
 

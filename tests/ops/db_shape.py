@@ -1,4 +1,4 @@
-"""OpInfo rows for ember/ops/shape.py (cat/stack family, tril/triu, flip, roll, repeat, ...)."""
+"""OpInfo rows for the shape families (ember/ops/shape.py, repeat.py, broadcast.py)."""
 
 from __future__ import annotations
 
