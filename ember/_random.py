@@ -3,8 +3,8 @@
 A Generator owns one `numpy.random.Generator` over a PCG64 bit generator; ops draw from it
 (ember/ops/random.py, random_inplace.py). Streams are reproducible under `manual_seed` but
 differ from torch's (torch uses MT19937 on CPU and Philox on CUDA). CUDA generators draw on the
-host and the ops copy the result to the GPU. `get_state()` is an opaque 64-byte uint8 tensor, not torch's
-5056-byte MT19937 state, so states do not travel between ember and torch.
+host and the ops copy the result to the GPU. `get_state()` is an opaque 64-byte uint8 tensor,
+not torch's 5056-byte MT19937 state, so states do not travel between ember and torch.
 """
 
 from __future__ import annotations
