@@ -100,19 +100,26 @@ def _with_out(impl: Callable, name: str) -> Callable:
 def register(name: str, *, function: bool = True, method: bool = False,
              inplace: Callable | None = None, out: bool = False, differentiable: bool = True,
              aliases: tuple = (), method_aliases: tuple = (), family: str = "",
-             **extra: Any) -> Callable:
-    """Decorator publishing `impl` under `name` (see the module docstring)."""
+             namespace: str = "", **extra: Any) -> Callable:
+    """Decorator publishing `impl` under `name` (see the module docstring).
+
+    namespace="nn.functional" (or another submodule path) keeps the function out of the
+    top-level `ember.*` namespace; the returned callable is still the dispatching wrapper, and
+    the op is indexed in OPS as "<namespace>.<name>".
+    """
 
     def deco(impl: Callable) -> Callable:
         out_impl = _with_out(impl, name) if out else None
+        key = f"{namespace}.{name}" if namespace else name
         info = OpInfo(name, impl, differentiable=differentiable, out=out,
                       family=family or impl.__module__.rsplit(".", 1)[-1], aliases=aliases,
-                      extra=extra)
+                      extra=dict(extra, namespace=namespace) if namespace else extra)
         if function:
             info.function = _wrap(impl, name, "function", name, out_impl)
-            FUNCTIONS[name] = info.function
-            for al in aliases:
-                FUNCTIONS[al] = _wrap(impl, al, "function", al, out_impl)
+            if not namespace:
+                FUNCTIONS[name] = info.function
+                for al in aliases:
+                    FUNCTIONS[al] = _wrap(impl, al, "function", al, out_impl)
         if method:
             info.method = _wrap(impl, name, "method", f"Tensor.{name}")
             METHODS[name] = info.method
@@ -124,9 +131,9 @@ def register(name: str, *, function: bool = True, method: bool = False,
             METHODS[iname] = info.inplace
             for al in aliases:
                 METHODS[al + "_"] = _wrap(inplace, al + "_", "method", f"Tensor.{al}_")
-        OPS[name] = info
+        OPS[key] = info
         for al in aliases:
-            OPS.setdefault(al, info)
+            OPS.setdefault(f"{namespace}.{al}" if namespace else al, info)
         return info.function or info.method or impl
 
     return deco
