@@ -144,9 +144,9 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
         while heap:
             node = heapq.heappop(heap)[2]
             grads = buffers.pop(node, None)
-            if grads is None:  # only reached through pruned or gradient-free paths
-                grads = [None] * node._n_outputs
-            if needed is not None and node not in needed:
+            if grads is None or (needed is not None and node not in needed):
+                # no gradient reached this node (or it leads to no requested input): its
+                # inputs get none either
                 _release_edges(node, deps, heap)
                 continue
             if node._tensor_pre_hooks or node._retain_grad_tensors or node._pre_hooks:
@@ -176,21 +176,29 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
                         nxt in needed for nxt, _ in node.next_functions if nxt is not None):
                     _release_edges(node, deps, heap)
                     continue
-            in_grads = _call(node, grads)
+            if node._out_meta is None and node._post_hooks is None and not _gm.anomaly:
+                # the common case, inlined: one output, no hooks, no anomaly checks
+                in_grads = node.backward(*grads)
+                if in_grads.__class__ is not tuple:
+                    in_grads = tuple(in_grads) if isinstance(in_grads, list) else (in_grads,)
+                if len(in_grads) != len(node.next_functions):
+                    in_grads = _check_count(node, in_grads)
+            else:
+                in_grads = _call(node, grads)
             if not retain_graph:
-                node.release()
+                node._saved = None
             metas = node._input_meta
             for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:
                     continue
                 g = in_grads[i]
-                buf = buffers.get(nxt)
-                if buf is None:
-                    buf = buffers[nxt] = [None] * nxt._n_outputs
                 if g is not None:
                     shape, dt = metas[i]
                     if g._data.shape != shape or g.dtype is not dt:
                         g = _fit(g, metas[i], node, i)
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * nxt._n_outputs
                     buf[nr] = g if buf[nr] is None else buf[nr] + g
                 left = deps[nxt] - 1
                 deps[nxt] = left
@@ -241,6 +249,15 @@ def _release_edges(node: Node, deps: dict, heap: list) -> None:
             heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
 
 
+def _check_count(node: Node, res: tuple) -> tuple:
+    """Trailing None gradients beyond the inputs are allowed (as torch allows); else raise."""
+    n = len(node.next_functions)
+    if len(res) > n and all(r is None for r in res[n:]):
+        return res[:n]
+    raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                       f"(expected {n}, got {len(res)})")
+
+
 def _call(node: Node, grads: list) -> tuple:
     if node._out_meta is not None and getattr(node, "_materialize", True) and \
             any(g is None for g in grads):
@@ -260,13 +277,8 @@ def _call(node: Node, grads: list) -> tuple:
         raise
     if type(res) is not tuple:
         res = tuple(res) if isinstance(res, list) else (res,)
-    n = len(node.next_functions)
-    if len(res) != n:
-        if len(res) > n and all(r is None for r in res[n:]):
-            res = res[:n]
-        else:
-            raise RuntimeError(f"function {node.name()} returned an incorrect number of "
-                               f"gradients (expected {n}, got {len(res)})")
+    if len(res) != len(node.next_functions):
+        res = _check_count(node, res)
     if node._post_hooks:
         for h in list(node._post_hooks.values()):
             r = h(res, tuple(grads))

@@ -116,7 +116,10 @@ class Node:
                 out.append(None)
                 continue
             t, v, out_nr = item
-            if t._version != v:
+            st = t._storage  # t._version, inlined
+            if st is None and t._base is not None:
+                st = t._base._storage
+            if (0 if st is None else st.version) != v:
                 raise RuntimeError(
                     "one of the variables needed for gradient computation has been modified by "
                     f"an inplace operation: [{_type_name(t)} {list(t.shape)}], which is output "
