@@ -88,3 +88,17 @@ def test_no_implementation_raises_type_error():
 
     with pytest.raises(TypeError, match="no implementation found"):
         ember.add(ember.ones(1), Refuses())
+
+
+def test_ember_debug_traces_ops_with_shapes_dtypes_devices():
+    import subprocess
+    import sys
+
+    code = "import ember; x = ember.ones(2, 3); (x * 2).sum()"
+    env = {"EMBER_DEBUG": "1", "PATH": "", "PYTHONPATH": "."}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert "[ember] ones(2, 3) -> Tensor[2, 3]:float32@cpu" in r.stderr
+    assert "[ember] Tensor.__mul__(Tensor[2, 3]:float32@cpu, 2) -> Tensor[2, 3]" in r.stderr
+    assert "Tensor.sum(Tensor[2, 3]:float32@cpu) -> Tensor[]:float32@cpu" in r.stderr

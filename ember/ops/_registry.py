@@ -11,6 +11,8 @@ Each published callable first checks its arguments for `__torch_function__` over
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,12 +77,38 @@ def _wrap(impl: Callable, name: str, kind: str, qualname: str,
             return out_impl(*args, **kwargs)
         return impl(*args, **kwargs)
 
+    if _DEBUG:
+        dispatch = _traced(dispatch, qualname)
     dispatch.__name__ = name
     dispatch.__qualname__ = qualname
     dispatch.__doc__ = impl.__doc__
     dispatch.__wrapped__ = impl  # type: ignore[attr-defined]
     dispatch._ember_kind = kind  # type: ignore[attr-defined]
     return dispatch
+
+
+# EMBER_DEBUG=1 prints every op call with its arguments' shapes, dtypes and devices. Decided
+# once at import, so the normal dispatch path carries no check for it.
+_DEBUG = os.environ.get("EMBER_DEBUG", "") not in ("", "0")
+
+
+def _describe(a: Any) -> str:
+    if isinstance(a, Tensor):
+        return f"Tensor{list(a._data.shape)}:{a.dtype.name}@{a.device}"
+    if isinstance(a, (list, tuple)):
+        inner = ", ".join(_describe(v) for v in a[:4]) + (", ..." if len(a) > 4 else "")
+        return f"[{inner}]" if isinstance(a, list) else f"({inner})"
+    return repr(a) if isinstance(a, (int, float, bool, str, type(None))) else type(a).__name__
+
+
+def _traced(fn: Callable, qualname: str) -> Callable:
+    def traced(*args: Any, **kwargs: Any) -> Any:
+        parts = [_describe(a) for a in args] + [f"{k}={_describe(v)}" for k, v in kwargs.items()]
+        out = fn(*args, **kwargs)
+        print(f"[ember] {qualname}({', '.join(parts)}) -> {_describe(out)}", file=sys.stderr)
+        return out
+
+    return traced
 
 
 def _with_out(impl: Callable, name: str) -> Callable:
