@@ -34,7 +34,7 @@ def render() -> str:
         path = module.replace(".", "/") + ".py"
         lines += [f"## `{path}`", "", "| op | function | method | in-place | out= | aliases |",
                   "| --- | --- | --- | --- | --- | --- |"]
-        for key, info in sorted(by_family[module]):
+        for _key, info in sorted(by_family[module], key=lambda kv: kv[0]):
             ns = info.extra.get("namespace", "")
             fn = f"`{ns or 'ember'}.{info.name}`" if info.function else ""
             meth = "yes" if info.method else ""
