@@ -1,0 +1,3 @@
+"""ember.utils: data loading (and, later, cpp_extension)."""
+
+from . import data  # noqa: F401
