@@ -62,3 +62,4 @@ def is_complex(input: Tensor) -> _builtins.bool:  # noqa: A002
 
 def numel(input: Tensor) -> _builtins.int:  # noqa: A002
     return input.numel()
+from . import utils  # noqa: E402  (torch imports torch.utils.data with torch)
