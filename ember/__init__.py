@@ -29,6 +29,8 @@ from ._random import (Generator, default_generator, get_rng_state, initial_seed,
 from ._threads import (get_num_interop_threads, get_num_threads, set_num_interop_threads,
                        set_num_threads)
 from . import cuda, __config__, random
+from . import serialization
+from .serialization import load, save
 
 float = float32  # noqa: A001
 double = float64
