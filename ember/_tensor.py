@@ -478,7 +478,7 @@ class Tensor:
         return default_torch_function(cls, func, types, args, kwargs)
 
     def as_subclass(self, cls: type) -> Any:
-        new = _new_obj(cls)
+        new: Any = _new_obj(cls)
         _init_empty(new)
         _share(new, self)
         new._requires_grad, new.grad_fn = self._requires_grad, self.grad_fn
@@ -520,12 +520,12 @@ class Tensor:
         note_subclass(cls)
 
 
-def _run_backward(*args: Any) -> None:
+def _run_backward(*args: Any) -> Any:
     global _run_backward
     from .autograd.engine import run_backward
 
-    _run_backward = run_backward
-    run_backward(*args)
+    _run_backward = run_backward  # type: ignore[assignment]  # resolved once, then direct
+    return run_backward(*args)
 
 
 def _autograd_backward(*args: Any, **kwargs: Any) -> None:

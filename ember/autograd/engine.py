@@ -173,7 +173,8 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
                         for k in ks:
                             results[k] = grads[nr]
                 if not accumulate and node in targets and not any(
-                        nxt in needed for nxt, _ in node.next_functions if nxt is not None):
+                        nxt in needed for nxt, _ in node.next_functions  # type: ignore[operator]
+                        if nxt is not None):
                     _release_edges(node, deps, heap)
                     continue
             if node._out_meta is None and node._post_hooks is None and not _gm.anomaly:

@@ -81,7 +81,7 @@ class Node:
 
     # --- saved tensors: the version recorded at save time guards against in-place edits
     def save(self, *tensors: Any) -> None:
-        saved = []
+        saved: list[tuple | None] = []
         for t in tensors:
             if t is None:
                 saved.append(None)
@@ -110,7 +110,7 @@ class Node:
         saved = self._saved
         if saved is None:
             raise RuntimeError(_SAVED_FREED)
-        out = []
+        out: list[Any] = []
         for item in saved:
             if item is None:
                 out.append(None)

@@ -44,7 +44,7 @@ def grad_on(*xs: Any) -> bool:
 def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     """Connect `node` to its inputs' edges and make it the grad_fn of `outputs`."""
     nf = []
-    meta = []
+    meta: list[tuple | None] = []
     for t in inputs:
         if isinstance(t, Tensor) and t._requires_grad:
             fn = t.grad_fn
@@ -87,7 +87,9 @@ def check_same_device(name: str, a: Tensor, b: Tensor) -> None:
 
 def result_type(*args: Any) -> D.dtype:
     """torch.result_type for any mix of tensors and Python scalars."""
-    dims, zeros, scalars = [], [], []
+    dims: list[D.dtype] = []
+    zeros: list[D.dtype] = []
+    scalars: list[Any] = []
     for a in args:
         if isinstance(a, Tensor):
             (dims if a._data.ndim else zeros).append(a.dtype)
@@ -151,6 +153,7 @@ def binary_args(name: str, a: Any, b: Any, dt: D.dtype | None = None) -> tuple:
                 dt = D._combine(da, db)
             else:
                 dt = D._combine(db, da)
+        assert dt is not None  # _combine of two dtypes is a dtype
         x = a._data if da is dt else a._data.astype(dt.np)
         y = b._data if db is dt else b._data.astype(dt.np)
         return x, y, dt, a.device
