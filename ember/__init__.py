@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins as _builtins
+import typing as _typing
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,11 @@ cdouble = complex128
 strided = "ember.strided"
 
 globals().update(_ops.FUNCTIONS)
+
+if _typing.TYPE_CHECKING:  # installed by the line above; named here for the modules using them
+    from .ops.creation import as_tensor, empty, tensor
+    from .ops.random import multinomial, randint, randperm
+    from .ops.shape import stack
 
 
 def result_type(tensor1, tensor2):  # noqa: ANN001, ANN201

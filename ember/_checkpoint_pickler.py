@@ -13,7 +13,8 @@ from __future__ import annotations
 import pickle
 import types
 from collections import OrderedDict
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO, Any, cast
 
 from . import _dtype as D
 from ._device import device
@@ -34,6 +35,8 @@ class _TorchName:
     """A global written into the pickle by name (module, name) without importing it."""
 
     __slots__ = ("module", "name")
+    module: str
+    name: str
     _cache: dict = {}
 
     def __new__(cls, module: str, name: str) -> _TorchName:
@@ -86,7 +89,7 @@ class _Saver:
     """The state of one ember.save: the storages met so far, keyed by their root array."""
 
     def __init__(self) -> None:
-        self.refs: dict[int, tuple[_StorageRef, Any, D.dtype]] = {}
+        self.refs: dict[int, tuple[_StorageRef, Any, D.dtype | None]] = {}
         self.records: list[_StorageRef] = []
 
     def _new_ref(self, array: Any, dt: D.dtype | None, dev: device) -> _StorageRef:
@@ -174,11 +177,11 @@ def _write_name(pickler: Any, module: str, name: str) -> None:
                       + b"\n")
 
 
-def _make_pickler(base: type) -> type:
+def _make_pickler(base: type[pickle._Pickler]) -> type:
     class _Pickler(base):  # type: ignore[misc, valid-type]
         """Pickles tensors, storages, dtypes, devices and ember classes under torch's names."""
 
-        dispatch = dict(base.dispatch)
+        dispatch: dict[type, Callable[..., None]] = dict(base.dispatch)
 
         def __init__(self, file: IO[bytes], protocol: int, saver: _Saver) -> None:
             super().__init__(file, protocol)
@@ -219,8 +222,10 @@ def _make_pickler(base: type) -> type:
                 _write_name(self, *named)
                 self.memoize(obj)
                 return
-            qual = name or getattr(obj, "__qualname__", None) or getattr(obj, "__name__", "")
-            module = pickle.whichmodule(obj, qual)
+            qual = cast(str, name or getattr(obj, "__qualname__", None)
+                        or getattr(obj, "__name__", ""))
+            # whichmodule is pickle's (undocumented) public helper; typeshed leaves it out
+            module = pickle.whichmodule(obj, qual)  # type: ignore[attr-defined]
             if module == "ember" or module.startswith("ember."):
                 import importlib
 

@@ -39,6 +39,7 @@ class _LoadedStorage(UntypedStorage):
     """A storage read from a checkpoint (what a map_location callable receives and returns)."""
 
     __slots__ = ("dtype",)
+    dtype: D.dtype  # the dtype the checkpoint reads it as, set right after construction
 
     def _moved(self, dev: Any) -> _LoadedStorage:
         from ._device import canonical

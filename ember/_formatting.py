@@ -9,6 +9,7 @@ The one difference is the dtype name: `dtype=ember.float64` where torch prints
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -97,6 +98,7 @@ def _vector_str(a: np.ndarray, indent: int, summarize: bool, f1: _Formatter,
         element_length += f2.width() + 1
     per_line = max(1, math.floor((opts["linewidth"] - indent) / element_length))
     edge = opts["edgeitems"]
+    fmt: Callable[[Any], str]
     if f2 is not None:
         def fmt(v: Any) -> str:
             return _complex_str(v, f1, f2)  # type: ignore[arg-type]

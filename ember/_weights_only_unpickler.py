@@ -97,6 +97,9 @@ _DICT_TYPES = (dict, OrderedDict, Counter)
 class Unpickler:
     """Loads one pickle from `file` with only allow-listed globals (see the module doc)."""
 
+    stack: list  # set by load()
+    metastack: list
+
     def __init__(self, file: Any, *, allowed: dict[str, Any],
                  translate: Callable[[str, str], list[str]] | None = None,
                  persistent_load: Callable[[Any], Any] | None = None,
@@ -167,8 +170,8 @@ class Unpickler:
     # ------------------------------------------------------------------ main loop
     def load(self) -> Any:
         """Read one pickle and return the object it describes."""
-        self.stack: list = []
-        self.metastack: list = []
+        self.stack = []
+        self.metastack = []
         dispatch = self._dispatch
         read = self.read
         while True:
@@ -533,6 +536,7 @@ def globals_in_pickle(data: bytes) -> list[str]:
     memo: dict[int, Any] = {}
     last: Any = None
     proto = 0
+    arg: Any  # genops types it Any | None; each opcode branch knows its argument's type
     for op, arg, _pos in pickletools.genops(data):
         name = op.name
         if name == "PROTO":

@@ -188,7 +188,8 @@ class ZipReader:
             buf[:] = np.frombuffer(self._zip.read(info), np.uint8)
             return
         self._f.seek(self.record_offset(name))
-        view = memoryview(buf)
+        # an ndarray is a buffer; numpy's stubs only say so (__buffer__) for Python >= 3.12
+        view = memoryview(buf)  # type: ignore[arg-type]
         readinto = getattr(self._f, "readinto", None)
         got = 0
         while got < buf.nbytes:

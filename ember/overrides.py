@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import types as _types
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from ._tensor import Tensor
 
 _state = {"disabled": 0}
 
@@ -17,9 +20,11 @@ _state = {"disabled": 0}
 _PLAIN: set[type] = {int, float, bool, complex, str, type(None), slice, type(Ellipsis), bytes}
 
 
-def note_subclass(cls: type) -> None:
+def note_subclass(cls: type[Tensor]) -> None:
     """Tensor subclasses that disable __torch_function__ (Parameter) take the fast path."""
-    if getattr(cls.__torch_function__, "__func__", None) is _disabled_impl.__func__:
+    # _disabled_impl is a classmethod bound to _DisabledHolder: a MethodType at runtime
+    if (getattr(cls.__torch_function__, "__func__", None)
+            is cast(_types.MethodType, _disabled_impl).__func__):
         _PLAIN.add(cls)
 
 

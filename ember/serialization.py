@@ -103,7 +103,8 @@ def _write_archive(stream: IO[bytes], archive: str, data_pkl: bytes, records: li
     for ref in records:
         host = to_numpy(ref.array).ravel(order="K")  # memory order: a view when contiguous
         w.write_record(f"data/{ref.pid[2]}", host)
-        crc = zlib.crc32(host.view(np.uint8)[:64], crc)
+        # an ndarray is a buffer; numpy's stubs only say so (__buffer__) for Python >= 3.12
+        crc = zlib.crc32(host.view(np.uint8)[:64], crc)  # type: ignore[arg-type]
     w.write_record("version", "3\n")
     w.write_record(".data/serialization_id",
                    f"{int.from_bytes(os.urandom(8), 'little'):020d}{crc:020d}")
@@ -412,7 +413,7 @@ def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
         reader = ZipReader(fh)
         if reader.has_record("constants.pkl"):
             raise RuntimeError("ember cannot load TorchScript archives (torch.jit.save)")
-        mm = None
+        mm: np.ndarray | None = None
         if mmap:
             shared = _mmap_flags["flags"] == MAP_SHARED and MAP_SHARED is not None
             mm = np.memmap(os.fspath(f), dtype=np.uint8, mode="r+" if shared else "c")

@@ -155,7 +155,7 @@ class Function(metaclass=FunctionMeta):
         to_save = getattr(ctx, "to_save", None)
         if to_save is not None:
             out_pos = {id(o): k for k, o in enumerate(outs) if isinstance(o, Tensor)}
-            saved = []
+            saved: list[tuple[Tensor, int, int] | None] = []
             for t in to_save:
                 if t is None:
                     saved.append(None)

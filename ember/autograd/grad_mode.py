@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class _State:
@@ -47,6 +47,10 @@ class _DecoratorContextManager:
 
     def clone(self) -> _DecoratorContextManager:
         return self.__class__()
+
+    if TYPE_CHECKING:  # every subclass defines the context-manager pair
+        def __enter__(self) -> None: ...
+        def __exit__(self, *exc: Any) -> None: ...
 
 
 class no_grad(_DecoratorContextManager):

@@ -26,7 +26,7 @@ def _as_tuple(x: Any) -> tuple:
 
 def _numerical(fn: Callable, inputs: tuple, outs_n: list, eps: float) -> list:
     """J[k][i] is the (numel(out_i), numel(in_k)) Jacobian by central differences."""
-    jac = []
+    jac: list[list[np.ndarray] | None] = []
     for x in inputs:
         if not (hasattr(x, "_requires_grad") and x._requires_grad):
             jac.append(None)

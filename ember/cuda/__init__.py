@@ -8,7 +8,7 @@ Random numbers for CUDA tensors are drawn on the host by the device's generator 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from .. import _random as _R
 from .._device import device as _device_t
@@ -146,7 +146,7 @@ class device:  # noqa: N801 - torch's name
         if self.prev_idx != self.idx:
             set_device(self.idx)
 
-    def __exit__(self, *exc: Any) -> bool:
+    def __exit__(self, *exc: Any) -> Literal[False]:
         if self.idx >= 0 and self.prev_idx >= 0 and self.prev_idx != self.idx:
             set_device(self.prev_idx)
         return False

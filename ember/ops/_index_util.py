@@ -28,6 +28,7 @@ _LIMITS: dict = {}
 def _limits(dt: D.dtype) -> tuple:
     lim = _LIMITS.get(dt)
     if lim is None:
+        info: np.iinfo | D.finfo
         if dt.category == D.INT:
             info = np.iinfo(dt.np)
             lim = _LIMITS[dt] = (int(info.min), int(info.max))

@@ -33,7 +33,8 @@ def _structseq_repr(self: tuple) -> str:
 def structseq(name: str, fields: tuple = ("values", "indices")) -> type:
     """A named tuple class published as ember.return_types.<name>, with torch's repr."""
     cls = collections.namedtuple(name, fields, module="ember.return_types")  # type: ignore
-    cls.__repr__ = _structseq_repr  # type: ignore[method-assign]
+    # a runtime class patch: mypy forbids assigning methods and reads __repr__ as object's
+    cls.__repr__ = _structseq_repr  # type: ignore[method-assign, assignment]
     setattr(return_types, name, cls)
     return cls
 

@@ -188,6 +188,7 @@ def _update_to(dt: D.dtype, to: int) -> int:
 
 def _check_range(dt: D.dtype, frm: int, to_inc: int) -> None:
     name = _CNAME[dt.name]
+    info: D.finfo | np.iinfo
     if dt.category == D.FLOAT:
         info = D.finfo(dt)
         lo, hi, d = info.min, info.max, _DIGITS[dt.name]

@@ -179,8 +179,11 @@ def _product(x: Any, y: Any, shape: tuple, alpha: Any, dt: D.dtype, dev: Any) ->
     return r
 
 
+# The in-place variants below call the registered op through its (late-bound) module name;
+# mypy cannot type a decorator argument that refers to the function it decorates, hence the
+# `type: ignore[has-type]` on each of those lines.
 @register("addmm", method=True, out=True,
-          inplace=make_inplace(lambda *a, **k: addmm(*a, **k), "addmm"))
+          inplace=make_inplace(lambda *a, **k: addmm(*a, **k), "addmm"))  # type: ignore[has-type]
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1,
           alpha: Any = 1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
@@ -210,7 +213,7 @@ def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1,
 
 
 @register("addmv", method=True, out=True,
-          inplace=make_inplace(lambda *a, **k: addmv(*a, **k), "addmv"))
+          inplace=make_inplace(lambda *a, **k: addmv(*a, **k), "addmv"))  # type: ignore[has-type]
 def addmv(input: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """beta * input + alpha * (mat @ vec)."""
     m, v = mat._data, vec._data
@@ -257,7 +260,7 @@ def _batch_checks(input: Tensor, b1: Tensor, b2: Tensor, name: str) -> None:
 
 
 @register("baddbmm", method=True, out=True,
-          inplace=make_inplace(lambda *a, **k: baddbmm(*a, **k), "baddbmm"))
+          inplace=make_inplace(lambda *a, **k: baddbmm(*a, **k), "baddbmm"))  # type: ignore[has-type]
 def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
             alpha: Any = 1) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2), input broadcast to the product's shape."""
@@ -274,7 +277,7 @@ def baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
 
 
 @register("addbmm", method=True, out=True,
-          inplace=make_inplace(lambda *a, **k: addbmm(*a, **k), "addbmm"))
+          inplace=make_inplace(lambda *a, **k: addbmm(*a, **k), "addbmm"))  # type: ignore[has-type]
 def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
            alpha: Any = 1) -> Tensor:
     """beta * input + alpha * sum_b batch1[b] @ batch2[b]."""
@@ -304,7 +307,7 @@ def addbmm(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1,
 
 
 @register("addr", method=True, out=True,
-          inplace=make_inplace(lambda *a, **k: addr(*a, **k), "addr"))
+          inplace=make_inplace(lambda *a, **k: addr(*a, **k), "addr"))  # type: ignore[has-type]
 def addr(input: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """beta * input + alpha * outer(vec1, vec2), with type promotion (unlike addmm)."""
     for name, v in (("vec1", vec1), ("vec2", vec2)):

@@ -315,7 +315,7 @@ class _ModBackward(Node):
 
     mode = "floor"
 
-    def backward(self, grad: Tensor) -> tuple:
+    def backward(self, grad: Tensor) -> Tensor | tuple:
         if len(self.next_functions) == 1:
             return grad
         a, b = self.saved_tensors

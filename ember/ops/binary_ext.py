@@ -86,7 +86,7 @@ register("hypot", method=True, out=True, inplace=make_inplace(hypot, "hypot"))(h
 
 
 class CopysignBackward0(Node):
-    def backward(self, grad: Tensor) -> tuple:
+    def backward(self, grad: Tensor) -> Tensor | tuple:
         saved = self.saved_tensors
         a, out = saved[0], saved[-1]
         ga = grad * where_(a._data == 0, 0.0, out / a)

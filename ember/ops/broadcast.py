@@ -51,7 +51,7 @@ def broadcast_shapes(*shapes: Any) -> Size:
         if not isinstance(s, (tuple, list)):
             raise RuntimeError(f"Input shapes should be of type ints, a tuple of ints, or a list "
                                f"of ints, got {s}")
-    common = [1] * max(len(s) for s in shs)
+    common: list[int | np.integer] = [1] * max(len(s) for s in shs)
     for k, s in enumerate(shs):
         for i in range(-1, -1 - len(s), -1):
             n = s[i]

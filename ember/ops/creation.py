@@ -866,6 +866,9 @@ def _space(start: Any, end: Any, n: int, dt: D.dtype, fused: bool) -> np.ndarray
     i = np.arange(n)
     j = n - 1 - i
     lo = i < n // 2
+    s: Any  # the endpoints and step: complex, rounded arrays, float32 or float by branch
+    e: Any
+    step: Any
     if n == 1:
         return np.array([start])
     if dt.category == D.COMPLEX:  # real and imaginary parts as two real ranges

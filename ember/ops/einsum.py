@@ -256,6 +256,7 @@ def _ein_plan(subs: tuple, out: tuple, shapes: tuple) -> tuple:
     n = len(subs)
     pre: list = []
     cur: list = []
+    steps: list[tuple]  # ("diag", p, q), ("reshape", shape), ("sum", axes)
     for labels, shape in zip(subs, shapes, strict=True):
         labels, shape, steps = list(labels), list(shape), []
         while True:  # repeated labels: take the diagonal (appended last by np.diagonal)
@@ -288,7 +289,7 @@ def _ein_plan(subs: tuple, out: tuple, shapes: tuple) -> tuple:
             pre[k].append(("sum", axes))
             cur[k] = [lab for lab in cur[k] if lab in others]
             summed = True
-    pairs = []
+    pairs: list[tuple] = []
     labels = cur[0]
     for k in range(1, n):
         keep_set = set(out)

@@ -85,8 +85,8 @@ def _index_error(a: Any, key: tuple, err: Any, bounds: bool = True) -> Any:
         try:
             if 0 not in _index_shape(key):
                 return IndexError("index is out of bounds for dimension with size 0")
-        except IndexError as e:
-            return e
+        except IndexError as err:
+            return err
     dim = k = 0
     for e in key:
         if not isinstance(e, np.ndarray):

@@ -29,8 +29,8 @@ from ._registry import FUNCTIONS, METHODS, register, register_method
 
 _NUMBER = (int, float, bool, complex)
 _HALF = (D.float16, D.bfloat16)
-_UINT = {1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32),
-         8: np.dtype(np.uint64)}
+_UINT: dict[int, np.dtype[np.unsignedinteger]] = {
+    1: np.dtype(np.uint8), 2: np.dtype(np.uint16), 4: np.dtype(np.uint32), 8: np.dtype(np.uint64)}
 _CTYPE = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t",
           "int32": "int", "int64": "int64_t", "float16": "c10::Half",
           "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
@@ -38,9 +38,11 @@ _CTYPE = {"bool": "bool", "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_
 
 
 # ------------------------------------------------------------------ helpers
-_RANGE = {dt: ((int(np.iinfo(dt.np).min), int(np.iinfo(dt.np).max)) if dt.category == D.INT
-               else (-float(ml_dtypes.finfo(dt.np).max), float(ml_dtypes.finfo(dt.np).max))
-               if dt.category == D.FLOAT else None) for dt in D.ALL}
+# (lo, hi) for integer and floating dtypes (the only ones _check_scalar looks up), else None
+_RANGE: dict[D.dtype, Any] = {
+    dt: ((int(np.iinfo(dt.np).min), int(np.iinfo(dt.np).max)) if dt.category == D.INT
+         else (-float(ml_dtypes.finfo(dt.np).max), float(ml_dtypes.finfo(dt.np).max))
+         if dt.category == D.FLOAT else None) for dt in D.ALL}
 
 
 def _check_scalar(v: Any, dt: D.dtype, floats: bool) -> None:
@@ -316,7 +318,8 @@ def _clamp(name: str, input: Tensor, min: Any, max: Any, nodes: tuple) -> Tensor
     try:
         r = clip_array(a, lo, hi)
     except ValueError:
-        raise _size_error([np.shape(a), np.shape(lo), np.shape(hi)]) from None
+        # np.shape(None) is () at runtime; the stubs accept only array-likes
+        raise _size_error([np.shape(a), np.shape(lo), np.shape(hi)]) from None  # type: ignore[arg-type]
     out = make(as_array(r), dt, input.device)
     if _gm.enabled and (input._requires_grad or (lo_t and min._requires_grad) or
                         (hi_t and max._requires_grad)):

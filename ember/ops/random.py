@@ -159,23 +159,23 @@ def randint(*args: Any, size: Any = None, low: Any = None, high: Any = None,
             layout: Any = None, device: Any = None, requires_grad: bool = False,
             pin_memory: bool = False) -> Tensor:
     """Integers uniform on [low, high): randint(high, size) or randint(low, high, size)."""
-    args = list(args)
+    pos = list(args)
     if size is None:
-        if not args or not _is_size(args[-1]):
-            if args:
-                raise TypeError(f"randint(): argument 'size' (position {len(args)}) must be "
-                                f"tuple of ints, not {type(args[-1]).__name__}")
+        if not pos or not _is_size(pos[-1]):
+            if pos:
+                raise TypeError(f"randint(): argument 'size' (position {len(pos)}) must be "
+                                f"tuple of ints, not {type(pos[-1]).__name__}")
             raise TypeError("randint() missing required argument 'size'")
-        size = args.pop()
-    if len(args) == 2:
-        low, high = args
-    elif len(args) == 1:
+        size = pos.pop()
+    if len(pos) == 2:
+        low, high = pos
+    elif len(pos) == 1:
         if high is None:
-            high = args[0]
+            high = pos[0]
         else:
-            low = args[0]
-    elif len(args) > 2:
-        raise TypeError(f"randint() takes at most 3 positional arguments ({len(args) + 1} "
+            low = pos[0]
+    elif len(pos) > 2:
+        raise TypeError(f"randint() takes at most 3 positional arguments ({len(pos) + 1} "
                         "given)")
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
@@ -309,6 +309,7 @@ def normal(mean: Any = None, std: Any = 1.0, size: Any = None, *, generator: Any
         raise TypeError("normal() received an invalid combination of arguments: size, dtype, "
                         "device and requires_grad are only accepted with a float mean and a "
                         "float std")
+    inputs: tuple[Tensor, ...]
     if tm and ts:
         from ._core import check_same_device
 
@@ -479,6 +480,7 @@ def poisson(input: Tensor, generator: Any = None) -> Tensor:
             raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
         g = _np_gen(generator, dev)
         big = lam > 1e18  # beyond NumPy's sampler: the normal limit, and inf stays inf
+        x: np.ndarray
         if big.any():
             small = np.where(big, 0.0, lam)
             x = g.poisson(small).astype(np.float64)

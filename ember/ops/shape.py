@@ -84,9 +84,9 @@ def _zeros0(like: Tensor) -> Tensor:
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate along an existing dim; 1-d empty tensors are skipped as torch does."""
     if type(tensors) is list or type(tensors) is tuple:
-        r = _cat_fast(tensors, dim)
-        if r is not None:
-            return r
+        fast = _cat_fast(tensors, dim)
+        if fast is not None:
+            return fast
     ts = _tensor_list(tensors, "cat")
     if not ts:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")

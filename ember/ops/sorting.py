@@ -7,7 +7,7 @@ what torch's CPU sort does; topk/kthvalue pick among ties by that order too.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -232,7 +232,7 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
         s = np.take_along_axis(s, sorter._data, -1)
     if s.ndim == 0 or (s.ndim > 1 and (not is_t or s.shape[:-1] != v.shape[:-1])):
         raise _sorted_shape_error(s, v)
-    how = "right" if right else "left"
+    how: Literal["left", "right"] = "right" if right else "left"
     if s.ndim == 1:
         r = np.searchsorted(s, v, how)
     else:

@@ -102,14 +102,16 @@ class StdBackward0(VarBackward0):
 
 
 class VarMeanBackward0(VarBackward0):
-    def backward(self, gvar: Tensor, gmean: Tensor) -> Tensor:
+    # one gradient per output (two here): VarBackward0 is reused for its __init__ and fields
+    def backward(self, gvar: Tensor, gmean: Tensor) -> Tensor:  # type: ignore[override]
         x, _, _ = self.saved_tensors
         return _var_grad(x, gvar, self.axes, self.c, self.keepdim) + \
             _mean_grad(x, gmean, self.axes, self.keepdim)
 
 
 class StdMeanBackward0(VarBackward0):
-    def backward(self, gstd: Tensor, gmean: Tensor) -> Tensor:
+    # one gradient per output (two here): VarBackward0 is reused for its __init__ and fields
+    def backward(self, gstd: Tensor, gmean: Tensor) -> Tensor:  # type: ignore[override]
         x, r, _ = self.saved_tensors
         g = mask0(gstd / (r * 2), r._data != 0)
         return _var_grad(x, g, self.axes, self.c, self.keepdim) + \

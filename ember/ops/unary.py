@@ -203,6 +203,8 @@ def mask_of(a: Any, like: Tensor) -> Tensor:
 class _NoHigherOrder(Node):
     """grad_fn of a helper used inside a backward formula whose own derivative is missing."""
 
+    what: str  # the helper's name, set by _helper
+
     def backward(self, grad: Tensor) -> Tensor:
         raise NotImplementedError(f"ember: {self.what} is not implemented (a higher-order "
                                   "derivative was requested through it)")

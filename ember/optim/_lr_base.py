@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from types import MethodType
+from typing import Any, cast
 from weakref import ref
 
 from .._tensor import Tensor
@@ -68,7 +69,7 @@ def _mark_optimizer_steps(scheduler: LRScheduler) -> None:
     if hasattr(opt.step, "_wrapped_by_lr_sched"):
         return
     opt_ref = ref(opt)
-    func = opt.step.__func__
+    func = cast(MethodType, opt.step).__func__  # a bound method: the class's step
 
     def step(*args: Any, **kwargs: Any) -> Any:
         o = opt_ref()

@@ -248,6 +248,8 @@ class CyclicLR(LRScheduler):
     """Cycle the lr between base_lr and max_lr (triangular, triangular2, exp_range or a
     custom scale_fn), momentum in the opposite direction."""
 
+    use_beta1: bool  # set by _init_momentums when cycle_momentum
+
     def __init__(self, optimizer: Optimizer, base_lr: float | list[float],
                  max_lr: float | list[float], step_size_up: int = 2000,
                  step_size_down: int | None = None, mode: str = "triangular",
@@ -382,6 +384,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 class OneCycleLR(LRScheduler):
     """The 1cycle policy: warm up to max_lr, anneal to min_lr (cos or linear, two or three
     phases), momentum (or beta1) cycled inversely."""
+
+    use_beta1: bool  # set by _init_momentums when cycle_momentum
 
     def __init__(self, optimizer: Optimizer, max_lr: float | list[float],
                  total_steps: int | None = None, epochs: int | None = None,

@@ -118,7 +118,7 @@ class Optimizer:
                                       "supported by ember (updates run in place on arrays)")
         self.state: defaultdict[Tensor, Any] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
-        param_groups = list(params)
+        param_groups: list[Any] = list(params)  # tensors, (name, tensor) pairs or dicts
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
         if not isinstance(param_groups[0], dict):

@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -115,7 +115,8 @@ class _ExceptionWrapper:
 
     def __init__(self, where: str) -> None:
         exc_type, exc, tb = sys.exc_info()
-        self.exc_type = exc_type
+        # built inside an `except` block: there is an exception being handled
+        self.exc_type = cast("type[BaseException]", exc_type)
         self.exc_msg = "".join(traceback.format_exception(exc_type, exc, tb))
         self.where = where
 
@@ -222,6 +223,7 @@ def _worker_loop(kind: int, dataset: Any, index_queue: Any, data_queue: Any, don
         except Exception:
             init_error = _ExceptionWrapper(f"in DataLoader worker process {worker_id}")
         iteration_end = False
+        data: Any  # a packed batch, or the wrapper that reports a worker's error or end
         parent = os.getppid()
         while os.getppid() == parent:
             try:

@@ -17,7 +17,7 @@ import os
 import queue
 import warnings
 from collections.abc import Callable, Iterable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import ember
 from ember._random import Generator
@@ -332,7 +332,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def __init__(self, loader: DataLoader) -> None:
         super().__init__(loader)
-        self._prefetch_factor = loader.prefetch_factor
+        # DataLoader sets it (2 by default) when num_workers > 0; checked > 0 just below
+        self._prefetch_factor = cast(int, loader.prefetch_factor)
         self._in_order = loader.in_order
         if not self._prefetch_factor or self._prefetch_factor <= 0:
             raise AssertionError("prefetch_factor must be greater than 0 for "

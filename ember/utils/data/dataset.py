@@ -6,8 +6,8 @@ import bisect
 import itertools
 import math
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Iterable, Iterator, Sequence, Sized
+from typing import Any, Generic, TypeVar, cast
 
 import ember
 from ember._random import Generator, default_generator
@@ -33,7 +33,8 @@ class Dataset(Generic[T_co]):
 class IterableDataset(Dataset[T_co], Iterable[T_co]):
     """A dataset that is an iterable of samples; subclasses implement __iter__."""
 
-    def __add__(self, other: Dataset[T_co]) -> ChainDataset:
+    # torch's API: iterable datasets chain (lazily) where map-style ones concatenate
+    def __add__(self, other: Dataset[T_co]) -> ChainDataset:  # type: ignore[override]
         return ChainDataset([self, other])
 
 
@@ -66,7 +67,8 @@ class StackDataset(Dataset):
                              "are given.")
         if not args and not kwargs:
             raise ValueError("At least one dataset should be passed")
-        parts = list(args) if args else list(kwargs.values())
+        # the datasets zipped must have a length (Dataset itself does not declare __len__)
+        parts = cast("list[Sized]", list(args) if args else list(kwargs.values()))
         self._length = len(parts[0])
         if any(self._length != len(d) for d in parts):
             raise ValueError("Size mismatch between datasets")
@@ -90,8 +92,8 @@ class StackDataset(Dataset):
         if isinstance(self.datasets, dict):
             cols = {k: column(d) for k, d in self.datasets.items()}
             return [{k: c[j] for k, c in cols.items()} for j in range(len(indices))]
-        cols = [column(d) for d in self.datasets]
-        return [tuple(c[j] for c in cols) for j in range(len(indices))]
+        columns = [column(d) for d in self.datasets]
+        return [tuple(c[j] for c in columns) for j in range(len(indices))]
 
     def __len__(self) -> int:
         return self._length
