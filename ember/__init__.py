@@ -71,3 +71,8 @@ def is_complex(input: Tensor) -> _builtins.bool:  # noqa: A002
 def numel(input: Tensor) -> _builtins.int:  # noqa: A002
     return input.numel()
 from . import utils  # noqa: E402  (torch imports torch.utils.data with torch)
+from . import nn, optim  # noqa: E402
+
+# nn.functional registers the top-level ops torch also has (ember.softmax, ember.conv2d, ...)
+globals().update(_ops.FUNCTIONS)
+_ops._registry.install_methods()
