@@ -58,7 +58,7 @@ class Tensor:
         "grad_fn",
         "_output_nr",
         "_grad",
-        "_grad_acc",   # weakref to this leaf's AccumulateGrad node
+        "_grad_acc",   # this leaf's AccumulateGrad node (which refers back weakly)
         "_retains_grad",
         "_hooks",
         "_post_acc_hooks",

@@ -192,19 +192,27 @@ def _alias(t: Any) -> Any:
 class AccumulateGrad(Node):
     """The sink for a leaf tensor: adds incoming gradients into `variable.grad`."""
 
-    __slots__ = ("variable",)
+    # The leaf holds its AccumulateGrad strongly and the node holds the leaf weakly: no
+    # reference cycle, and a leaf reused across steps (a parameter) keeps one node.
+    __slots__ = ("_var_ref",)
 
     def __init__(self, variable: Any) -> None:
         super().__init__()
-        self.variable = variable
+        self._var_ref = weakref.ref(variable)
         self.next_functions = ()
         self._input_meta = ()
+
+    @property
+    def variable(self) -> Any:
+        return self._var_ref()
 
     def name(self) -> str:
         return "AccumulateGrad"
 
     def accumulate(self, grad: Any, create_graph: bool) -> None:
-        var = self.variable
+        var = self._var_ref()
+        if var is None:  # the leaf is gone: nobody can read its gradient
+            return
         old = var._grad
         if old is None:
             if create_graph:
@@ -224,11 +232,9 @@ class AccumulateGrad(Node):
 
 
 def grad_accumulator(t: Any) -> AccumulateGrad:
-    ref = getattr(t, "_grad_acc", None)
-    acc = ref() if ref is not None else None
+    acc = getattr(t, "_grad_acc", None)
     if acc is None:
-        acc = AccumulateGrad(t)
-        t._grad_acc = weakref.ref(acc)
+        acc = t._grad_acc = AccumulateGrad(t)
     return acc
 
 
