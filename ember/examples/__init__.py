@@ -1,0 +1,1 @@
+"""Runnable examples: `python -m ember.examples.gpt` trains a character-level GPT on Shakespeare."""
