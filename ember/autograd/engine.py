@@ -56,18 +56,20 @@ def _run_tensor_hooks(hooks: dict | None, g: Any) -> Any:
 def _discover(roots: list) -> tuple[dict, set]:
     """Count, for every node reachable from the roots, the edges that lead into it."""
     deps: dict = {}
-    seen: set = set()
     stack = [n for n in roots if n is not None]
+    seen = set(stack)
+    push, pop = stack.append, stack.pop
     while stack:
-        n = stack.pop()
-        if n in seen:
-            continue
-        seen.add(n)
-        for nxt, _ in n.next_functions:
-            if nxt is not None:
-                deps[nxt] = deps.get(nxt, 0) + 1
-                if nxt not in seen:
-                    stack.append(nxt)
+        for nxt, _ in pop().next_functions:
+            if nxt is None:
+                continue
+            if nxt in deps:
+                deps[nxt] += 1
+            else:
+                deps[nxt] = 1
+                if nxt not in seen:  # each node is expanded once
+                    seen.add(nxt)
+                    push(nxt)
     return deps, seen
 
 
