@@ -56,7 +56,7 @@ def _run_tensor_hooks(hooks: dict | None, g: Any) -> Any:
 def _discover(roots: list) -> tuple[dict, set]:
     """Count, for every node reachable from the roots, the edges that lead into it."""
     deps: dict = {}
-    stack = [n for n in roots if n is not None]
+    stack = list(dict.fromkeys(n for n in roots if n is not None))  # roots may repeat
     seen = set(stack)
     push, pop = stack.append, stack.pop
     while stack:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor
+from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
 from ._core import attach, binary_args, check_inplace, grad_on, make_inplace, scalar_to_array
@@ -72,9 +72,20 @@ class MulBackward0(Node):
     def backward(self, grad: Tensor) -> tuple:
         a, b = self.saved_tensors
         need = self.next_functions
+        dt = grad.dtype
+        if not _gm.enabled and (dt is D.float32 or dt is D.float64) and \
+                grad._data.__class__ is np.ndarray:
+            # no graph to build: multiply the arrays directly (real dtypes need no conj)
+            g = grad._data
+            return (make(g * _in(b, dt), dt, grad.device) if need[0][0] is not None else None,
+                    make(g * _in(a, dt), dt, grad.device) if need[1][0] is not None else None)
         ga = grad * (b.conj() if b.is_complex() else b) if need[0][0] is not None else None
         gb = grad * (a.conj() if a.is_complex() else a) if need[1][0] is not None else None
         return ga, gb
+
+
+def _in(t: Tensor, dt: D.dtype) -> Any:
+    return t._data if t.dtype is dt else t._data.astype(dt.np)
 
 
 class MulScalarBackward(Node):

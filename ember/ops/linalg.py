@@ -85,6 +85,13 @@ class MmBackward0(Node):
     def backward(self, grad: Tensor) -> tuple:
         a, b = self.saved_tensors
         nf = self.next_functions
+        dt = grad.dtype
+        if not _gm.enabled and (dt is _F32 or dt is _F64) and grad._data.__class__ is np.ndarray:
+            g = grad._data  # no graph to build: two GEMMs on the arrays (real: no conj)
+            return (make(np.dot(g, b._data.T), dt, grad.device) if nf[0][0] is not None
+                    else None,
+                    make(np.dot(a._data.T, g), dt, grad.device) if nf[1][0] is not None
+                    else None)
         return (mm(grad, _H(b)) if nf[0][0] is not None else None,
                 mm(_H(a), grad) if nf[1][0] is not None else None)
 

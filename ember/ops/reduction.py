@@ -44,6 +44,7 @@ from ._reduce import (
 from ._reduce import return_types as return_types  # re-exported: ember.return_types
 from ._registry import register
 from .cumulative import cumprod
+from .views import broadcast_array
 
 _max_t, _min_t = structseq("max"), structseq("min")
 _aminmax_t = structseq("aminmax", ("min", "max"))
@@ -58,6 +59,8 @@ class SumBackward0(Node):
         self.in_shape = in_shape
 
     def backward(self, grad: Tensor) -> Tensor:
+        if not _gm.enabled and grad._data.__class__ is np.ndarray:
+            return make(broadcast_array(grad._data, self.in_shape), grad.dtype, grad.device)
         return grad.expand(self.in_shape)
 
 
@@ -67,6 +70,11 @@ class SumBackward1(Node):
         self.in_shape, self.dims, self.keepdim = in_shape, dims, keepdim
 
     def backward(self, grad: Tensor) -> Tensor:
+        if not _gm.enabled and grad._data.__class__ is np.ndarray:
+            g = grad._data
+            if not self.keepdim:
+                g = g.reshape(keep_shape(self.in_shape, self.dims))
+            return make(broadcast_array(g, self.in_shape), grad.dtype, grad.device)
         if not self.keepdim:
             grad = grad.reshape(keep_shape(self.in_shape, self.dims))
         return grad.expand(self.in_shape)

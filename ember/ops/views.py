@@ -242,6 +242,19 @@ def _expand_shape(in_shape: tuple, sizes: tuple) -> tuple:
     return tuple(out)
 
 
+def broadcast_array(a: np.ndarray, shape: tuple) -> np.ndarray:
+    """A read-only view of `a` broadcast to `shape` (shape must be valid for it)."""
+    if a.flags.c_contiguous and a.size:
+        # np.ndarray over the same buffer is ~5x cheaper than np.broadcast_to
+        lead = len(shape) - a.ndim
+        st = (0,) * lead + tuple(0 if s == 1 and n != 1 else st
+                                 for s, n, st in zip(a.shape, shape[lead:], a.strides))
+        v = np.ndarray(shape, a.dtype, a, 0, st)
+        v.flags.writeable = False
+        return v
+    return np.broadcast_to(a, shape)
+
+
 @register("expand", function=False, method=True)
 def expand(self: Tensor, *sizes: Any, implicit: bool = False) -> Tensor:
     """Broadcast to `sizes` with stride 0 on expanded dims: never a copy (read-only memory)."""
@@ -252,15 +265,7 @@ def expand(self: Tensor, *sizes: Any, implicit: bool = False) -> Tensor:
     if shape == a.shape:
         v = a.view()
     elif type(a) is np.ndarray:
-        if a.flags.c_contiguous and a.size:
-            # np.ndarray over the same buffer is ~5x cheaper than np.broadcast_to
-            lead = len(shape) - a.ndim
-            st = (0,) * lead + tuple(0 if s == 1 and n != 1 else st
-                                     for s, n, st in zip(a.shape, shape[lead:], a.strides))
-            v = np.ndarray(shape, a.dtype, a, 0, st)
-            v.flags.writeable = False
-        else:
-            v = np.broadcast_to(a, shape)
+        v = broadcast_array(a, shape)
     else:
         v = a.__array_namespace__().broadcast_to(a, shape)
     return _view_out(v, self, ExpandBackward0() if _rg(self) else None)

@@ -293,3 +293,12 @@ def test_assert_close_helper_detects_differences():
         assert_close(ember.ones(2), torch.zeros(2))
     with pytest.raises(AssertionError):
         assert_close(ember.ones(2, dtype=ember.float64), torch.ones(2))
+
+
+def test_two_outputs_of_one_node_as_roots():
+    def f(m, x):
+        x.requires_grad_()
+        v, mu = m.var_mean(x, 1)
+        return m.autograd.grad([v, mu], [x], [m.ones(3, dtype=x.dtype), m.ones(3, dtype=x.dtype)])
+
+    run_both(f, x_np(3, 4))
