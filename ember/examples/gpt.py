@@ -52,8 +52,9 @@ class GPTConfig:
 def gpt_class(torch: ModuleType) -> type:
     """The GPT model class on `torch`'s nn: pass `ember` or the real `torch` module."""
     nn, F = torch.nn, torch.nn.functional
+    Module: Any = nn.Module  # ember's or torch's, picked at run time: Any to a type checker
 
-    class CausalSelfAttention(nn.Module):
+    class CausalSelfAttention(Module):
         """Multi-head self-attention where each position sees only itself and the past."""
 
         def __init__(self, cfg: GPTConfig) -> None:
@@ -72,7 +73,7 @@ def gpt_class(torch: ModuleType) -> type:
             y = y.transpose(1, 2).contiguous().view(B, T, C)  # heads side by side again
             return self.proj(y)
 
-    class MLP(nn.Module):
+    class MLP(Module):
         """Position-wise feed-forward: widen 4x, GELU, project back."""
 
         def __init__(self, cfg: GPTConfig) -> None:
@@ -84,7 +85,7 @@ def gpt_class(torch: ModuleType) -> type:
         def forward(self, x):
             return self.proj(self.gelu(self.fc(x)))
 
-    class Block(nn.Module):
+    class Block(Module):
         """A transformer block: attention then MLP, each on a LayerNorm'd residual branch."""
 
         def __init__(self, cfg: GPTConfig) -> None:
@@ -98,7 +99,7 @@ def gpt_class(torch: ModuleType) -> type:
             x = x + self.attn(self.ln_1(x))
             return x + self.mlp(self.ln_2(x))
 
-    class GPT(nn.Module):
+    class GPT(Module):
         """A character-level GPT: indices (B, T) in, next-character logits (B, T, vocab) out."""
 
         def __init__(self, cfg: GPTConfig) -> None:
@@ -187,7 +188,7 @@ class CharDataset:
 
     def __init__(self, text: str | None = None) -> None:
         if text is None:
-            text = resources.files(__package__).joinpath("data", CORPUS).read_text("utf-8")
+            text = resources.files(__package__).joinpath("data").joinpath(CORPUS).read_text("utf-8")
         self.chars = sorted(set(text))
         self.stoi = {c: i for i, c in enumerate(self.chars)}
         codes = np.array([self.stoi[c] for c in text], dtype=np.int64)

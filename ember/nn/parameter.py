@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _dtype as D
+from .._device import device as _device
 from .._tensor import Tensor, _init_empty, _new_obj, _share
 from ..overrides import _disabled_torch_function_impl
 
@@ -18,7 +19,7 @@ def _empty() -> Tensor:
     return empty(0)
 
 
-def _make_subclass(cls: type, data: Tensor, requires_grad: bool) -> Any:
+def _make_subclass(cls: type[Tensor], data: Tensor, requires_grad: bool) -> Any:
     """A leaf of type `cls` sharing `data`'s storage (torch's Tensor._make_subclass)."""
     t = _new_obj(cls)
     _init_empty(t)
@@ -61,7 +62,9 @@ class Parameter(Tensor, metaclass=_ParameterMeta):
         memo[id(self)] = result
         return result
 
-    def __repr__(self) -> str:
+    # mypy treats a dunder's parameters as positional-only, which leaves Tensor.__repr__'s
+    # keyword-only tensor_contents nameless: no override can match it (not even an identical one)
+    def __repr__(self) -> str:  # type: ignore[override]
         return "Parameter containing:\n" + Tensor.__repr__(self)
 
     def __reduce_ex__(self, proto: Any) -> tuple:
@@ -106,7 +109,7 @@ _ALLOWED = frozenset({"__hash__", "size", "copy_", "is_complex", "is_floating_po
                       "get_device", "__get__", "__set__", "detach", "requires_grad_"})
 
 
-def _uninit_torch_function(cls: type, func: Any, types: Any, args: Any = (),
+def _uninit_torch_function(cls: type[Any], func: Any, types: Any, args: Any = (),
                            kwargs: Any = None) -> Any:
     """Only conversions and metadata queries work before materialize(), as in torch."""
     name = getattr(func, "__name__", "")
@@ -124,6 +127,12 @@ def _uninit_torch_function(cls: type, func: Any, types: Any, args: Any = (),
 
 class UninitializedTensorMixin:
     """Shared behaviour of lazy (uninitialized) parameters and buffers."""
+
+    # provided by the Tensor class this is mixed into
+    device: _device
+    dtype: D.dtype
+    requires_grad: bool
+    data: Tensor
 
     cls_to_become: Any = None
 
@@ -159,10 +168,12 @@ class UninitializedTensorMixin:
     def __reduce_ex__(self, proto: Any) -> tuple:
         return (self.__class__, (self.requires_grad,))
 
-    __torch_function__ = classmethod(_uninit_torch_function)  # type: ignore[assignment]
+    __torch_function__ = classmethod(_uninit_torch_function)
 
 
-class UninitializedParameter(UninitializedTensorMixin, Parameter):
+# ignore[misc] on the two classes below: the mixin's __repr__ meets Tensor's, the mypy limitation
+# noted at Parameter.__repr__
+class UninitializedParameter(UninitializedTensorMixin, Parameter):  # type: ignore[misc]
     """A parameter whose shape is not known yet (lazy modules); only materialize() works."""
 
     cls_to_become = Parameter
@@ -186,7 +197,7 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
         return result
 
 
-class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+class UninitializedBuffer(UninitializedTensorMixin, Tensor):  # type: ignore[misc]  # as above
     """A buffer whose shape is not known yet (lazy modules); only materialize() works."""
 
     cls_to_become = Tensor

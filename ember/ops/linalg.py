@@ -352,7 +352,7 @@ def _matmul_graph(input: Tensor, other: Tensor) -> Tensor:
     if na == 1 and nb == 2:
         return _unsafe_view(mm(input.unsqueeze(0), other), (sb[1],), SqueezeBackward4)
     if na == 2 and nb == 2:
-        return mm(input, other)
+        return _mm(input, other)  # the implementation: the dispatch already ran in matmul
     if nb <= 2:  # fold the batch of input into the rows of one mm: one GEMM, no batch reduce
         folded = input.reshape(_prod(sa[:-1]), sa[-1])
         if nb == 2:

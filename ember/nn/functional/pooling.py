@@ -479,7 +479,7 @@ def avg_pool1d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
                    ceil_mode, count_include_pad)
 
 
-# adaptive pooling lives beside this file and builds on the helpers above
+# adaptive pooling lives beside this file and builds on the helpers above (exported via __all__)
 from .adaptive_pooling import (  # noqa: E402
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -488,6 +488,3 @@ from .adaptive_pooling import (  # noqa: E402
     adaptive_max_pool2d,
     adaptive_max_pool2d_with_indices,
 )
-
-_ = (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,
-     adaptive_max_pool1d_with_indices, adaptive_max_pool2d, adaptive_max_pool2d_with_indices)

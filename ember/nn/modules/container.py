@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from collections import OrderedDict
 from collections import abc as container_abcs
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain, islice
 from typing import Any
 
@@ -304,6 +304,7 @@ class ModuleDict(Module):
             for key, module in modules.items():
                 self[key] = module
             return
+        m: Sequence[Any]  # a (key, module) pair; len() and [] raise TypeError otherwise, as torch
         for j, m in enumerate(modules):
             if not isinstance(m, container_abcs.Iterable):
                 raise TypeError("ModuleDict update sequence element #" + str(j) +
@@ -475,6 +476,7 @@ class ParameterDict(Module):
             for key, parameter in sorted(parameters.items()):
                 self[key] = parameter
         else:
+            p: Sequence[Any]  # a (key, value) pair; len() and [] raise TypeError otherwise
             for j, p in enumerate(parameters):
                 if not isinstance(p, container_abcs.Iterable):
                     raise TypeError("ParameterDict update sequence element #" + str(j) +

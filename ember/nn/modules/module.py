@@ -9,12 +9,15 @@ import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
 from ...utils.hooks import BackwardHook, RemovableHandle
 from ..parameter import Buffer, Parameter, is_lazy
+
+if TYPE_CHECKING:
+    from ...autograd.graph import Node
 
 # torch.nn re-exports only Module; the global hook registrations live here, as in torch.
 __all__ = ["Module"]
@@ -184,6 +187,7 @@ class Module:
     dump_patches: bool = False
     _version: int = 1
     training: bool
+    _is_full_backward_hook: bool | None  # None until a backward hook picks a kind
     call_super_init: bool = False
     _compiled_call_impl: Callable | None = None
     forward: Callable[..., Any] = _forward_unimplemented
@@ -1046,7 +1050,8 @@ class _NonFullHook:
             raise RuntimeError("You are trying to call the hook of a dead Module!")
         metas = getattr(node, "_input_meta", None)
         if metas is not None and len(metas) == len(grad_inputs):
-            grad_inputs = tuple(g if g is None or metas[i] is None else _fit(g, metas[i], node, i)
+            live = cast("Node", node)  # not None: metas were read from it
+            grad_inputs = tuple(g if g is None or metas[i] is None else _fit(g, metas[i], live, i)
                                 for i, g in enumerate(grad_inputs))
         return self.hook(module, grad_inputs, grad_outputs)
 
