@@ -56,14 +56,13 @@ class Node:
     broadcast gradients and cast them back (rule 3 of DESIGN.md).
     """
 
-    __slots__ = ("next_functions", "_input_meta", "_saved", "_seq", "_n_outputs",
-                 "__weakref__", "__dict__")
+    __slots__ = ("next_functions", "_input_meta", "_seq", "__weakref__", "__dict__")
     _metadata: dict | None = None
     next_functions: tuple
     _input_meta: Any
-    _saved: list | None
-    _seq: int
-    _n_outputs: int
+    _seq: int  # creation order, set when the node is attached (engine runs newest first)
+    _saved: list | None = None
+    _n_outputs: int = 1
 
     # Rarely used fields live in __dict__; these class defaults keep node creation cheap.
     _pre_hooks: dict | None = None
@@ -72,12 +71,8 @@ class Node:
     _post_hooks: dict | None = None
     _out_meta: list | None = None
 
-    def __init__(self) -> None:
-        self._seq = next(_seq)
-        self._saved = None
-        self._n_outputs = 1
-        if _gm.anomaly:
-            self.__dict__["_metadata"] = {"traceback_": traceback.format_stack()[:-2]}
+    # No __init__: creating a node costs only the allocation; ops.attach() stamps _seq (and,
+    # in anomaly mode, the forward traceback) when it connects the node.
 
     # --- saved tensors: the version recorded at save time guards against in-place edits
     def save(self, *tensors: Any) -> None:
@@ -197,7 +192,7 @@ class AccumulateGrad(Node):
     __slots__ = ("_var_ref",)
 
     def __init__(self, variable: Any) -> None:
-        super().__init__()
+        self._seq = next(_seq)
         self._var_ref = weakref.ref(variable)
         self.next_functions = ()
         self._input_meta = ()
@@ -246,6 +241,13 @@ def edge_of(t: Any) -> tuple:
     if t._requires_grad:
         return (grad_accumulator(t), 0)
     return (None, 0)
+
+
+def stamp(node: Node) -> None:
+    """Give a node its creation order (and forward traceback in anomaly mode)."""
+    node._seq = next(_seq)
+    if _gm.anomaly:
+        node.__dict__["_metadata"] = {"traceback_": traceback.format_stack()[:-3]}
 
 
 def register_tensor_hook(t: Any, hook: Callable) -> RemovableHandle:

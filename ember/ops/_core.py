@@ -20,7 +20,7 @@ from .. import _dtype as D
 from .._device import device
 from .._tensor import Tensor, _alias, make, make_view
 from ..autograd.grad_mode import state as _gm
-from ..autograd.graph import Node, grad_accumulator
+from ..autograd.graph import Node, _seq, grad_accumulator, stamp
 
 _NO_EDGE = (None, 0)
 
@@ -43,6 +43,9 @@ def grad_on(*xs: Any) -> bool:
 
 def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
     """Connect `node` to its inputs' edges and make it the grad_fn of `outputs`."""
+    node._seq = next(_seq)
+    if _gm.anomaly:
+        stamp(node)
     nf = []
     meta: list[tuple | None] = []
     for t in inputs:
