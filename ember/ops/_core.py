@@ -58,6 +58,15 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
             meta.append(None)
     node.next_functions = tuple(nf)
     node._input_meta = meta
+    if len(outputs) == 1:  # the common case (_n_outputs defaults to 1)
+        o = outputs[0]
+        if o is not None:
+            if o.dtype.category < 2:
+                raise RuntimeError(f"Autograd not support dtype: {_tname(o.dtype)}")
+            o.grad_fn = node
+            o._output_nr = 0
+            o._requires_grad = True
+        return node
     n = 0
     for i, o in enumerate(outputs):
         if o is None:
