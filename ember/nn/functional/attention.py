@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import Any, cast
 
 from ... import _dtype as D
 from ..._tensor import Tensor
@@ -119,6 +119,7 @@ def _in_projection(query: Tensor, key: Tensor, value: Tensor, w: Tensor | None,
     """q, k, v projections from the packed (3E, E) weight, or from separate weights."""
     E = query.shape[-1]
     if sep is None:
+        w = cast(Tensor, w)  # the packed weight is given whenever sep is None
         if key is value:
             if query is key:  # self-attention: one GEMM
                 proj = _linear(query, w, b)

@@ -10,7 +10,7 @@ n = tanh(W_in x + b_in + r * (W_hn h + b_hn)). Half precision computes in float3
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -123,7 +123,7 @@ def _bwd(mode: str, dout: Any, dhn: Any, dcn: Any, out: np.ndarray, h0: np.ndarr
     if mode == "LSTM":
         acts, cs, tcs, hraw = cache["acts"], cache["cs"], cache["tcs"], cache["hraw"]
         dc = dcn if dcn is not None else np.zeros((B, H), dt)
-        dhp = np.empty((T, B, Hout), dt) if whr is not None else None
+        dhp: Any = np.empty((T, B, Hout), dt) if whr is not None else None
         step = 1 if reverse else -1
         deriv = acts * (1 - acts)       # the gates' local derivatives, for every step at once
         gg = acts[:, :, 2 * H:3 * H]
@@ -228,7 +228,7 @@ class MkldnnRnnLayerBackward0(Node):
     def _graph_backward(self, dout: Any, dhn: Any, dcn: Any, *ins: Any) -> tuple:
         from ...autograd import grad
 
-        outs = _layer_graph(self.mode, *ins, self.reverse)
+        outs = _layer_graph(self.mode, *ins, reverse=self.reverse)
         pairs = [(o, g) for o, g in zip(outs, (dout, dhn, dcn), strict=False) if g is not None]
         wanted = [t if fn is not None else None
                   for t, (fn, _) in zip(ins, self.next_functions, strict=True)]
@@ -241,7 +241,7 @@ class MkldnnRnnLayerBackward0(Node):
 
 
 def _layer_graph(mode: str, xw: Tensor, h0: Tensor, c0: Any, whh: Tensor, bhh: Any, whr: Any,
-                 reverse: bool) -> tuple:
+                 *, reverse: bool) -> tuple:
     """The recurrence written with ember ops (differentiable; used for double backward)."""
     T = xw.shape[0]
     H = whh.shape[0] // _GATES[mode]
@@ -297,7 +297,7 @@ def _layer(mode: str, xw: Tensor, h0: Tensor, c0: Tensor | None, whh: Tensor,
         if res_out._data is out:  # the output itself: an in-place change of it is caught
             node.save(xw, h0, c0, whh, bhh, whr)
             node.save_outputs(res_out)
-            node._saved.extend((t, 0, -1) if t is not None else None for t in extra)
+            cast(list, node._saved).extend((t, 0, -1) if t is not None else None for t in extra)
         else:
             node.save(xw, h0, c0, whh, bhh, whr, make(out, cdt, dev), *extra)
     return res_out, res_h, res_c

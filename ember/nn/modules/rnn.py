@@ -52,13 +52,13 @@ class RNNBase(Module):
             warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
                           "non-zero dropout expects num_layers greater than 1, but got "
                           f"dropout={dropout} and num_layers={num_layers}", stacklevel=2)
-        for name, val in (("bias", bias), ("batch_first", batch_first)):
-            if not isinstance(val, bool):
-                raise TypeError(f"{name} should be of type bool, got: {type(val).__name__}")
-        for name, val in (("input_size", input_size), ("hidden_size", hidden_size)):
-            if not isinstance(val, int):
-                raise TypeError(f"{name} should be of type int, got: {type(val).__name__}")
-            if val <= 0:
+        for name, flag in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(flag, bool):
+                raise TypeError(f"{name} should be of type bool, got: {type(flag).__name__}")
+        for name, size in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(size, int):
+                raise TypeError(f"{name} should be of type int, got: {type(size).__name__}")
+            if size <= 0:
                 raise ValueError(f"{name} must be greater than zero")
         if num_layers <= 0:
             raise ValueError("num_layers must be greater than zero")
@@ -79,8 +79,8 @@ class RNNBase(Module):
             for direction in range(num_directions):
                 in_size = input_size if layer == 0 else real_hidden * num_directions
                 suffix = "_reverse" if direction == 1 else ""
-                params = [("weight_ih", (gate_size, in_size)), ("weight_hh",
-                                                                 (gate_size, real_hidden))]
+                params: list[tuple[str, tuple[int, ...]]] = [
+                    ("weight_ih", (gate_size, in_size)), ("weight_hh", (gate_size, real_hidden))]
                 if bias:
                     params += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
                 if proj_size > 0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 import warnings
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from ... import _dtype as D
 from ..._tensor import Tensor
@@ -50,7 +50,7 @@ def _detect_is_causal_mask(mask: Tensor | None, is_causal: bool | None = None,
         sz = size if size is not None else mask.size(-2)
         causal = _generate_square_subsequent_mask(sz, device=mask.device, dtype=mask.dtype)
         if tuple(mask.size()) == tuple(causal.size()):
-            make_causal = bool((mask == causal).all())
+            make_causal = bool(cast(Tensor, mask == causal).all())
         else:
             make_causal = False
     return make_causal
@@ -344,17 +344,19 @@ class Transformer(Module):
         if custom_encoder is not None:
             self.encoder = custom_encoder
         else:
-            layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
-                                            layer_norm_eps, batch_first, norm_first, bias, **kw)
-            self.encoder = TransformerEncoder(layer, num_encoder_layers,
+            enc_layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
+                                                activation, layer_norm_eps, batch_first,
+                                                norm_first, bias, **kw)
+            self.encoder = TransformerEncoder(enc_layer, num_encoder_layers,
                                               LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
                                                         **kw))
         if custom_decoder is not None:
             self.decoder = custom_decoder
         else:
-            layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
-                                            layer_norm_eps, batch_first, norm_first, bias, **kw)
-            self.decoder = TransformerDecoder(layer, num_decoder_layers,
+            dec_layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout,
+                                                activation, layer_norm_eps, batch_first,
+                                                norm_first, bias, **kw)
+            self.decoder = TransformerDecoder(dec_layer, num_decoder_layers,
                                               LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
                                                         **kw))
         self._reset_parameters()
