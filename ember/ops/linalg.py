@@ -377,6 +377,8 @@ def _matmul(input: Tensor, other: Tensor) -> Tensor:
     except AttributeError:
         raise _not_tensor("matmul", ("input", "other"), (input, other)) from None
     if _gm.enabled and (input._requires_grad or other._requires_grad):
+        if a.ndim == 2 and b.ndim == 2:
+            return _mm(input, other)
         return _matmul_graph(input, other)
     dt = input.dtype
     if other.dtype is not dt or not a.ndim or not b.ndim or other.device is not input.device or \
