@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -98,3 +99,36 @@ def _save_pair(node: Node, x: Tensor, y: Tensor) -> None:
     """Save only what the gradients need (torch does too: an in-place update of a tensor that
     no formula reads must not raise at backward)."""
     node.save(x if y._requires_grad else None, y if x._requires_grad else None)
+
+
+_pool: list = []
+
+
+def batched_matmul(a: Any, b: Any) -> Any:
+    """np.matmul over a batch of small matrices, the batch split across two threads.
+
+    NumPy runs each small GEMM on one core (OpenBLAS only threads large ones) and releases the
+    GIL: a second thread on half the batch uses the second core. Plain np.matmul for small
+    work, one thread (set_num_threads(1)) or non-NumPy arrays.
+    """
+    if type(a) is not np.ndarray or a.ndim < 3 or b.ndim != a.ndim or \
+            a.shape[-2] * a.shape[-1] * b.shape[-1] * max(a.shape[0], b.shape[0]) < 1 << 20:
+        return np.matmul(a, b)
+    from .._threads import get_num_threads
+
+    n0 = max(a.shape[0], b.shape[0])
+    if n0 < 2 or get_num_threads() < 2:
+        return np.matmul(a, b)
+    if not _pool or _pool[0] != os.getpid():  # a forked child gets a pool of its own
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool[:] = [os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="ember-bmm")]
+    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
+    out = np.empty(shape, np.result_type(a, b))
+    h = n0 // 2
+    ah, at = (a[:h], a[h:]) if a.shape[0] > 1 else (a, a)
+    bh, bt = (b[:h], b[h:]) if b.shape[0] > 1 else (b, b)
+    fut = _pool[1].submit(np.matmul, ah, bh, out=out[:h])
+    np.matmul(at, bt, out=out[h:])
+    fut.result()
+    return out

@@ -30,6 +30,7 @@ from ._linalg_util import (
     _same_device,
     _save_pair,
     _tn,
+    batched_matmul,
 )
 from ._registry import register, register_method
 from .views import UnsafeViewBackward0
@@ -199,7 +200,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
         _bmm_error(input, mat2)
         r = _meta_or(a, b, dt, input, (a.shape[0], a.shape[1], b.shape[2]), "bmm")
     else:
-        r = np.matmul(a, b) if dt is _F32 or dt is _F64 else _matmul_arrays(a, b, dt, "bmm")
+        r = batched_matmul(a, b) if dt is _F32 or dt is _F64 else _matmul_arrays(a, b, dt, "bmm")
     out = make(r, dt, input.device)
     if _gm.enabled and (input._requires_grad or mat2._requires_grad):
         node = BmmBackward0()
@@ -394,7 +395,7 @@ def _matmul(input: Tensor, other: Tensor) -> Tensor:
                 # one GEMM over the folded batch instead of NumPy's loop of small ones
                 r = np.dot(a.reshape(-1, a.shape[-1]), b).reshape(a.shape[:-1] + b.shape[1:])
             else:
-                r = np.matmul(a, b)
+                r = batched_matmul(a, b)
         else:
             r = _matmul_arrays(a, b, dt, "dot" if a.ndim == 1 and b.ndim == 1 else
                                "addmv_impl_cpu" if b.ndim == 1 else

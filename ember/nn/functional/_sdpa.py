@@ -9,7 +9,6 @@ ember-op recomputation (_composite), so double backward works.
 from __future__ import annotations
 
 import math
-import os
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
 from ...ops._core import _tname, attach
+from ...ops._linalg_util import batched_matmul
 from ...ops.broadcast import _broadcast_shape
 
 __all__: list = []  # private: attention.py publishes the functions
@@ -48,39 +48,6 @@ def _ones(n: int, like: Any) -> Any:
     if type(like) is np.ndarray:
         return np.ones((n, 1), like.dtype)
     return np.ones_like(like, shape=(n, 1))
-
-
-_pool: list = []
-
-
-def _bmm(a: Any, b: Any) -> Any:
-    """np.matmul over a batch of small matrices, the batch split across two threads.
-
-    NumPy runs each small GEMM on one core (OpenBLAS only threads large ones) and releases the
-    GIL: a second thread on half the batch uses the second core. Plain np.matmul for small
-    work, one thread (set_num_threads(1)) or non-NumPy arrays.
-    """
-    if type(a) is not np.ndarray or a.ndim < 3 or b.ndim != a.ndim or \
-            a.shape[-2] * a.shape[-1] * b.shape[-1] * max(a.shape[0], b.shape[0]) < 1 << 20:
-        return np.matmul(a, b)
-    from ..._threads import get_num_threads
-
-    n0 = max(a.shape[0], b.shape[0])
-    if n0 < 2 or get_num_threads() < 2:
-        return np.matmul(a, b)
-    if not _pool or _pool[0] != os.getpid():  # a forked child gets a pool of its own
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool[:] = [os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="ember-bmm")]
-    shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
-    out = np.empty(shape, np.result_type(a, b))
-    h = n0 // 2
-    ah, at = (a[:h], a[h:]) if a.shape[0] > 1 else (a, a)
-    bh, bt = (b[:h], b[h:]) if b.shape[0] > 1 else (b, b)
-    fut = _pool[1].submit(np.matmul, ah, bh, out=out[:h])
-    np.matmul(at, bt, out=out[h:])
-    fut.result()
-    return out
 
 
 def _sum_to(a: np.ndarray, shape: tuple) -> np.ndarray:
@@ -192,9 +159,9 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
         if go is not None:
             goa = go._data.astype(cd, copy=False)
             if need[2]:
-                dv = _bmm(np.swapaxes(pd, -1, -2), goa)
+                dv = batched_matmul(np.swapaxes(pd, -1, -2), goa)
             if need[0] or need[1] or need[3]:
-                dpd = _bmm(goa, np.swapaxes(va, -1, -2))
+                dpd = batched_matmul(goa, np.swapaxes(va, -1, -2))
         if gw is not None and (need[0] or need[1] or need[3]):
             gwa = gw._data.astype(cd, copy=False)
             dpd = gwa.copy() if dpd is None else np.add(dpd, gwa, out=dpd)
@@ -212,11 +179,11 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
         res: list = [None, None, None, None]
         if ds is not None:
             if need[0]:
-                dq = _bmm(ds, ka)
+                dq = batched_matmul(ds, ka)
                 dq *= sc
                 res[0] = make(dq.astype(dt.np, copy=False), dt, dev)
             if need[1]:
-                dk = _bmm(np.swapaxes(ds, -1, -2), qa)
+                dk = batched_matmul(np.swapaxes(ds, -1, -2), qa)
                 dk *= sc
                 dk = _unrepeat_heads(dk, gk, tuple(k._data.shape))
                 res[1] = make(dk.astype(dt.np, copy=False), dt, dev)
@@ -285,7 +252,7 @@ def _scores(qa: Any, kr: Any, sc: float) -> Any:
     """q k^T * scale as a fresh (*batch, L, S) array (the scale applied to q, the smaller)."""
     if sc != 1.0:
         qa = np.multiply(qa, qa.dtype.type(sc))
-    return _bmm(qa, np.swapaxes(kr, -1, -2))
+    return batched_matmul(qa, np.swapaxes(kr, -1, -2))
 
 
 _TINY = {np.dtype(np.float32): 1e-25, np.dtype(np.float64): 1e-280}
@@ -418,7 +385,7 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | No
         pd = np.multiply(p, k_arr)
         pd *= keep_scale
         keep = make(k_arr, D.bool_, dev)
-    out = _bmm(pd, vr)
+    out = batched_matmul(pd, vr)
     if inv is not None:
         out *= inv
     res = make(out.astype(dt.np, copy=False), dt, dev)
