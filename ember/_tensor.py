@@ -314,6 +314,7 @@ class Tensor:
             self._retains_grad = True
             if fn._retain_grad_tensors is None:
                 fn._retain_grad_tensors = {}
+                fn._hooked = True
             fn._retain_grad_tensors[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook: Any) -> Any:

@@ -142,16 +142,18 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
 
     prev = _gm.enabled
     _gm.enabled = create_graph
+    pop, push = heapq.heappop, heapq.heappush
+    plain = not _gm.anomaly  # no per-node anomaly checks
     try:
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = pop(heap)[2]
             grads = buffers.pop(node, None)
             if grads is None or (needed is not None and node not in needed):
                 # no gradient reached this node (or it leads to no requested input): its
                 # inputs get none either
                 _release_edges(node, deps, heap)
                 continue
-            if node._tensor_pre_hooks or node._retain_grad_tensors or node._pre_hooks:
+            if node._hooked:
                 grads = _pre_hooks(node, grads)
             if type(node) is AccumulateGrad:
                 g = grads[0]
@@ -179,7 +181,7 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
                         if nxt is not None):
                     _release_edges(node, deps, heap)
                     continue
-            if node._out_meta is None and node._post_hooks is None and not _gm.anomaly:
+            if plain and node._out_meta is None and not node._hooked:
                 # the common case, inlined: one output, no hooks, no anomaly checks
                 in_grads = node.backward(*grads)
                 if in_grads.__class__ is not tuple:
@@ -206,7 +208,7 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if not left:
-                    heapq.heappush(heap, (-nxt._seq, id(nxt), nxt))
+                    push(heap, (-nxt._seq, id(nxt), nxt))
     finally:
         _gm.enabled = prev
     if inputs is not None and not allow_unused:

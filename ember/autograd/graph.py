@@ -70,6 +70,7 @@ class Node:
     _retain_grad_tensors: dict | None = None
     _post_hooks: dict | None = None
     _out_meta: list | None = None
+    _hooked: bool = False  # any hook or retain_grad registered: the engine's slow path
 
     # No __init__: creating a node costs only the allocation; ops.attach() stamps _seq (and,
     # in anomaly mode, the forward traceback) when it connects the node.
@@ -148,6 +149,7 @@ class Node:
         """fn(grad_inputs, grad_outputs) after this node runs; may return new grad_inputs."""
         if self._post_hooks is None:
             self._post_hooks = {}
+            self._hooked = True
         h = RemovableHandle(self._post_hooks)
         self._post_hooks[h.id] = fn
         return h
@@ -156,6 +158,7 @@ class Node:
         """fn(grad_outputs) before this node runs; may return new grad_outputs."""
         if self._pre_hooks is None:
             self._pre_hooks = {}
+            self._hooked = True
         h = RemovableHandle(self._pre_hooks)
         self._pre_hooks[h.id] = fn
         return h
@@ -262,6 +265,7 @@ def register_tensor_hook(t: Any, hook: Callable) -> RemovableHandle:
     if fn is not None:  # non-leaf: the node runs the hook on the matching grad
         if fn._tensor_pre_hooks is None:
             fn._tensor_pre_hooks = {}
+            fn._hooked = True
         fn._tensor_pre_hooks.setdefault(t._output_nr, []).append((hooks, h.id))
     return h
 
