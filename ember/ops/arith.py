@@ -84,6 +84,9 @@ class MulBackward0(Node):
         return ga, gb
 
 
+_nd = np.ndarray
+
+
 def _in(t: Tensor, dt: D.dtype) -> Any:
     return t._data if t.dtype is dt else t._data.astype(dt.np)
 
@@ -208,7 +211,8 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         r = np.logical_or(x, y) if dt is D.bool_ else x + y
     except ValueError as err:
         raise broadcast_error(err, input, other) from None
-    out = mk(r, dt, dev)
+    # the common result (an array already in dt) skips mk()'s checks
+    out = make(r, dt, dev) if r.__class__ is _nd and r.dtype is dt.np else mk(r, dt, dev)
     if _gm.enabled and ((isinstance(input, Tensor) and input._requires_grad) or
                         (isinstance(other, Tensor) and other._requires_grad)):
         if isinstance(input, Tensor) and isinstance(other, Tensor):
@@ -232,7 +236,8 @@ def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
         r = x - y
     except ValueError as err:
         raise broadcast_error(err, input, other) from None
-    out = mk(r, dt, dev)
+    # the common result (an array already in dt) skips mk()'s checks
+    out = make(r, dt, dev) if r.__class__ is _nd and r.dtype is dt.np else mk(r, dt, dev)
     if grad_on(input, other):
         if isinstance(input, Tensor):
             attach(SubBackward0(alpha), (input, other), (out,))
@@ -258,7 +263,8 @@ def mul(input: Any, other: Any) -> Tensor:
         r = np.logical_and(x, y) if dt is D.bool_ else x * y
     except ValueError as err:
         raise broadcast_error(err, input, other) from None
-    out = mk(r, dt, dev)
+    # the common result (an array already in dt) skips mk()'s checks
+    out = make(r, dt, dev) if r.__class__ is _nd and r.dtype is dt.np else mk(r, dt, dev)
     if _gm.enabled and ((isinstance(input, Tensor) and input._requires_grad) or
                         (isinstance(other, Tensor) and other._requires_grad)):
         if isinstance(input, Tensor) and isinstance(other, Tensor):
@@ -286,7 +292,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
             raise broadcast_error(err, input, other) from None
         finally:
             loud(tok)
-        out = mk(r, dt, dev)
+        # the common result (an array already in dt) skips mk()'s checks
+        out = make(r, dt, dev) if r.__class__ is _nd and r.dtype is dt.np else mk(r, dt, dev)
         if grad_on(input, other):
             if isinstance(input, Tensor) and isinstance(other, Tensor):
                 node: Node = DivBackward0()
@@ -330,7 +337,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                 fq = np.floor(q)
                 fq = np.where(q - fq > 0.5, fq + 1, fq)
                 r = np.where(np.asarray(y) == 0, r, np.where(q == 0, np.copysign(0, x / y), fq))
-    out = mk(r, dt, dev)
+    # the common result (an array already in dt) skips mk()'s checks
+    out = make(r, dt, dev) if r.__class__ is _nd and r.dtype is dt.np else mk(r, dt, dev)
     if grad_on(input, other):  # torch wraps a scalar divisor too: always div.Tensor_mode
         attach(_ZeroGrad("DivBackward2"), (input, other), (out,))
     return out
