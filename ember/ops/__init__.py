@@ -10,7 +10,7 @@ from . import _registry
 from . import (  # each import registers a family
     addmm, arith, binary, broadcast, comparison, conversion, creation, cross, cumulative, diag,
     einsum, index_dim, indexing, linalg, logical, masked, pointwise, random, random_inplace,
-    reduction, repeat, scatter, shape, sorting, statistics, unary, views,
+    ranges, reduction, repeat, scatter, shape, sorting, statistics, unary, views,
 )
 
 _registry.install_methods()

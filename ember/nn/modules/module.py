@@ -1,39 +1,54 @@
-"""Module: the base class of every layer, with torch.nn.Module's full contract."""
+"""Module: the base class of every layer, with torch.nn.Module's full contract.
+
+Hook registration and the hooked forward path are in _module_hooks.py (_HooksMixin);
+state_dict / load_state_dict are in _module_state.py (_StateDictMixin)."""
 
 from __future__ import annotations
 
-import functools
 import inspect
-import itertools
 import warnings
-import weakref
-from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from ..._tensor import Tensor
 from ...autograd.grad_mode import no_grad
-from ...utils.hooks import BackwardHook, RemovableHandle
-from ..parameter import Buffer, Parameter, is_lazy
+from ..parameter import Buffer, Parameter
 
-if TYPE_CHECKING:
-    from ...autograd.graph import Node
+# The global hook registrations are importable from here, as in torch (defined in
+# _module_hooks.py), and so are the state-dict helpers (defined in _module_state.py).
+from ._module_hooks import (  # noqa: F401
+    _add_hook,
+    _global_backward_hooks,
+    _global_backward_pre_hooks,
+    _global_buffer_registration_hooks,
+    _global_forward_hooks,
+    _global_forward_hooks_always_called,
+    _global_forward_hooks_with_kwargs,
+    _global_forward_pre_hooks,
+    _global_module_registration_hooks,
+    _global_parameter_registration_hooks,
+    _HooksMixin,
+    _NonFullHook,
+    _silent_hook,
+    register_module_backward_hook,
+    register_module_buffer_registration_hook,
+    register_module_forward_hook,
+    register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+    register_module_module_registration_hook,
+    register_module_parameter_registration_hook,
+)
+from ._module_state import (  # noqa: F401
+    _EXTRA_STATE_KEY_SUFFIX,
+    _IncompatibleKeys,
+    _StateDictMixin,
+    _WrappedHook,
+)
 
-# torch.nn re-exports only Module; the global hook registrations live here, as in torch.
+# torch.nn re-exports only Module.
 __all__ = ["Module"]
-
-_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
 
 
 def _addindent(s_: str, num_spaces: int) -> str:
@@ -60,114 +75,6 @@ def _typename(obj: Any) -> str:
     return qualname if module in ("", "builtins") else f"{module}.{qualname}"
 
 
-class _WrappedHook:
-    """A hook that receives the (weakly held) module as its first argument when asked to."""
-
-    def __init__(self, hook: Callable, module: Module | None = None) -> None:
-        self.hook = hook
-        functools.update_wrapper(self, hook)
-        self.with_module = module is not None
-        if module is not None:
-            self.module = weakref.ref(module)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.with_module:
-            module = self.module()
-            if module is None:
-                raise RuntimeError("You are trying to call the hook of a dead Module!")
-            return self.hook(module, *args, **kwargs)
-        return self.hook(*args, **kwargs)
-
-    def __getstate__(self) -> dict:
-        state = {"hook": self.hook, "with_module": self.with_module}
-        if self.with_module:
-            state["module"] = self.module()
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.hook, self.with_module = state["hook"], state["with_module"]
-        if self.with_module:
-            if state["module"] is None:
-                raise RuntimeError("You are trying to revive the hook of a dead Module!")
-            self.module = weakref.ref(state["module"])
-
-
-# ------------------------------------------------------------------ global hooks
-_global_buffer_registration_hooks: dict = OrderedDict()
-_global_module_registration_hooks: dict = OrderedDict()
-_global_parameter_registration_hooks: dict = OrderedDict()
-_global_backward_pre_hooks: dict = OrderedDict()
-_global_backward_hooks: dict = OrderedDict()
-_global_is_full_backward_hook: bool | None = None
-_global_forward_pre_hooks: dict = OrderedDict()
-_global_forward_hooks: dict = OrderedDict()
-_global_forward_hooks_always_called: dict = OrderedDict()
-_global_forward_hooks_with_kwargs: dict = OrderedDict()
-
-
-def _add_hook(d: dict, hook: Callable, extra: Any = None) -> RemovableHandle:
-    handle = RemovableHandle(d, extra_dict=extra)
-    d[handle.id] = hook
-    return handle
-
-
-def register_module_buffer_registration_hook(hook: Callable) -> RemovableHandle:
-    """hook(module, name, buffer) on every register_buffer; may return a replacement."""
-    return _add_hook(_global_buffer_registration_hooks, hook)
-
-
-def register_module_module_registration_hook(hook: Callable) -> RemovableHandle:
-    """hook(module, name, submodule) on every submodule registration."""
-    return _add_hook(_global_module_registration_hooks, hook)
-
-
-def register_module_parameter_registration_hook(hook: Callable) -> RemovableHandle:
-    """hook(module, name, param) on every register_parameter."""
-    return _add_hook(_global_parameter_registration_hooks, hook)
-
-
-def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
-    """A forward pre-hook common to all modules."""
-    return _add_hook(_global_forward_pre_hooks, hook)
-
-
-def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
-                                 always_call: bool = False) -> RemovableHandle:
-    """A forward hook common to all modules."""
-    handle = _add_hook(_global_forward_hooks, hook,
-                       [_global_forward_hooks_always_called, _global_forward_hooks_with_kwargs])
-    if with_kwargs:
-        _global_forward_hooks_with_kwargs[handle.id] = True
-    if always_call:
-        _global_forward_hooks_always_called[handle.id] = True
-    return handle
-
-
-def _set_global_full(full: bool) -> None:
-    global _global_is_full_backward_hook
-    if _global_is_full_backward_hook is (not full):
-        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
-                           "global Module hook. Please use only one of them.")
-    _global_is_full_backward_hook = full
-
-
-def register_module_backward_hook(hook: Callable) -> RemovableHandle:
-    """A (deprecated, non-full) backward hook common to all modules."""
-    _set_global_full(False)
-    return _add_hook(_global_backward_hooks, hook)
-
-
-def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
-    """A backward pre-hook common to all modules."""
-    return _add_hook(_global_backward_pre_hooks, hook)
-
-
-def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
-    """A full backward hook common to all modules."""
-    _set_global_full(True)
-    return _add_hook(_global_backward_hooks, hook)
-
-
 def _forward_unimplemented(self: Module, *input: Any) -> None:  # noqa: A002
     raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                               '"forward" function')
@@ -181,7 +88,7 @@ _DICT_ATTRS = ("_backward_pre_hooks", "_backward_hooks", "_forward_hooks",
                "_load_state_dict_post_hooks")
 
 
-class Module:
+class Module(_StateDictMixin, _HooksMixin):
     """Base class for all neural network modules (torch.nn.Module)."""
 
     dump_patches: bool = False
@@ -338,16 +245,6 @@ class Module:
             raise AttributeError("`" + name + "` is not a buffer")
         return buf
 
-    def get_extra_state(self) -> Any:
-        """Override (with set_extra_state) to save extra state in state_dict."""
-        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be "
-                           "called.")
-
-    def set_extra_state(self, state: Any) -> None:
-        """Override (with get_extra_state) to load extra state from state_dict."""
-        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be "
-                           "called.")
-
     # ------------------------------------------------------------------ conversion
     def _apply(self, fn: Callable, recurse: bool = True) -> Module:
         if recurse:
@@ -448,75 +345,6 @@ class Module:
         """A no-op: NumPy memory is not moved to shared memory (worker processes fork)."""
         return self
 
-    # ------------------------------------------------------------------ hooks
-    def register_full_backward_pre_hook(self, hook: Callable,
-                                        prepend: bool = False) -> RemovableHandle:
-        """hook(module, grad_output) before the module's input gradients are computed."""
-        handle = _add_hook(self._backward_pre_hooks, hook)
-        if prepend:
-            self._backward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
-        """Deprecated non-full hook on the output's grad_fn: hook(module, grad_in, grad_out)."""
-        if self._is_full_backward_hook is True:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
-                               "on a single Module. Please use only one of them.")
-        self._is_full_backward_hook = False
-        return _add_hook(self._backward_hooks, hook)
-
-    def register_full_backward_hook(self, hook: Callable,
-                                    prepend: bool = False) -> RemovableHandle:
-        """hook(module, grad_input, grad_output) once the module's input gradients exist."""
-        if self._is_full_backward_hook is False:
-            raise RuntimeError("Cannot use both regular backward hooks and full backward hooks "
-                               "on a single Module. Please use only one of them.")
-        self._is_full_backward_hook = True
-        handle = _add_hook(self._backward_hooks, hook)
-        if prepend:
-            self._backward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def _get_backward_hooks(self) -> tuple:
-        full: list = []
-        non_full: list = []
-        if _global_is_full_backward_hook is True:
-            full += _global_backward_hooks.values()
-        if self._is_full_backward_hook is True:
-            full += self._backward_hooks.values()
-        if _global_is_full_backward_hook is False:
-            non_full += _global_backward_hooks.values()
-        if self._is_full_backward_hook is False:
-            non_full += self._backward_hooks.values()
-        return full, non_full
-
-    def _get_backward_pre_hooks(self) -> list:
-        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
-
-    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
-                                  with_kwargs: bool = False) -> RemovableHandle:
-        """hook(module, args) (or (module, args, kwargs)) before forward; may replace inputs."""
-        handle = _add_hook(self._forward_pre_hooks, hook, self._forward_pre_hooks_with_kwargs)
-        if with_kwargs:
-            self._forward_pre_hooks_with_kwargs[handle.id] = True
-        if prepend:
-            self._forward_pre_hooks.move_to_end(handle.id, last=False)
-        return handle
-
-    def register_forward_hook(self, hook: Callable, *, prepend: bool = False,
-                              with_kwargs: bool = False,
-                              always_call: bool = False) -> RemovableHandle:
-        """hook(module, args, output) (or with kwargs) after forward; may replace the output."""
-        handle = _add_hook(self._forward_hooks, hook, [self._forward_hooks_with_kwargs,
-                                                       self._forward_hooks_always_called])
-        if with_kwargs:
-            self._forward_hooks_with_kwargs[handle.id] = True
-        if always_call:
-            self._forward_hooks_always_called[handle.id] = True
-        if prepend:
-            self._forward_hooks.move_to_end(handle.id, last=False)
-        return handle
-
     # ------------------------------------------------------------------ calling
     def _wrapped_call_impl(self, *args: Any, **kwargs: Any) -> Any:
         if self._compiled_call_impl is not None:
@@ -531,74 +359,6 @@ class Module:
                 or _global_backward_pre_hooks):
             return self.forward(*args, **kwargs)
         return self._call_with_hooks(args, kwargs)
-
-    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
-        result = None
-        called_always = set()
-        try:
-            full_hooks, non_full_hooks = [], []
-            pre_bw = []
-            if self._backward_pre_hooks or _global_backward_pre_hooks:
-                pre_bw = self._get_backward_pre_hooks()
-            if self._backward_hooks or _global_backward_hooks:
-                full_hooks, non_full_hooks = self._get_backward_hooks()
-            for hook_id, hook in (*_global_forward_pre_hooks.items(),
-                                  *self._forward_pre_hooks.items()):
-                if hook_id in self._forward_pre_hooks_with_kwargs:
-                    r = hook(self, args, kwargs)
-                    if r is not None:
-                        if isinstance(r, tuple) and len(r) == 2:
-                            args, kwargs = r
-                        else:
-                            raise RuntimeError("forward pre-hook must return None or a tuple of "
-                                               f"(new_args, new_kwargs), but got {r}.")
-                else:
-                    r = hook(self, args)
-                    if r is not None:
-                        args = r if isinstance(r, tuple) else (r,)
-            bw_hook = None
-            if full_hooks or pre_bw:
-                bw_hook = BackwardHook(self, full_hooks, pre_bw)
-                args = bw_hook.setup_input_hook(args)
-            result = self.forward(*args, **kwargs)
-            for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
-                if hook_id in self._forward_hooks_always_called or \
-                        hook_id in _global_forward_hooks_always_called:
-                    called_always.add(hook_id)
-                if hook_id in self._forward_hooks_with_kwargs or \
-                        hook_id in _global_forward_hooks_with_kwargs:
-                    r = hook(self, args, kwargs, result)
-                else:
-                    r = hook(self, args, result)
-                if r is not None:
-                    result = r
-            if bw_hook:
-                if not isinstance(result, (Tensor, tuple)):
-                    warnings.warn("For backward hooks to be called, module output should be a "
-                                  f"Tensor or a tuple of Tensors but received {type(result)}",
-                                  stacklevel=2)
-                result = bw_hook.setup_output_hook(result)
-            if non_full_hooks:
-                var = result
-                while not isinstance(var, Tensor):
-                    var = next(v for v in var.values() if isinstance(v, Tensor)) \
-                        if isinstance(var, dict) else var[0]
-                if var.grad_fn is not None:
-                    for hook in non_full_hooks:
-                        var.grad_fn.register_hook(_NonFullHook(hook, self, var.grad_fn))
-            return result
-        except Exception:
-            for hook_id, hook in _global_forward_hooks.items():
-                if hook_id in _global_forward_hooks_always_called and \
-                        hook_id not in called_always:
-                    result = _silent_hook(hook, (self, args, result), result, "global module")
-            for hook_id, hook in self._forward_hooks.items():
-                if hook_id in self._forward_hooks_always_called and \
-                        hook_id not in called_always:
-                    hargs = (self, args, kwargs, result) \
-                        if hook_id in self._forward_hooks_with_kwargs else (self, args, result)
-                    result = _silent_hook(hook, hargs, result, "module")
-            raise
 
     __call__: Callable[..., Any] = _wrapped_call_impl
 
@@ -719,206 +479,6 @@ class Module:
                 *self._buffers]
         return sorted(k for k in keys if not k[0].isdigit())
 
-    # ------------------------------------------------------------------ state dict
-    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
-        if getattr(hook, "_from_public_api", False):
-            raise RuntimeError("Cannot register the same function as the state dict post hook "
-                               "that was previously registered via "
-                               "register_state_dict_post_hook")
-        return _add_hook(self._state_dict_hooks, hook)
-
-    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, state_dict, prefix, local_metadata) after state_dict; returns None."""
-        hook._from_public_api = True  # type: ignore[attr-defined]
-        return _add_hook(self._state_dict_hooks, hook)
-
-    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, prefix, keep_vars) before state_dict."""
-        return _add_hook(self._state_dict_pre_hooks, hook)
-
-    def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
-        for name, param in self._parameters.items():
-            if param is not None:
-                destination[prefix + name] = param if keep_vars else param.detach()
-        for name, buf in self._buffers.items():
-            if buf is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = buf if keep_vars else buf.detach()
-        if getattr(self.__class__, "get_extra_state", Module.get_extra_state) is not \
-                Module.get_extra_state:
-            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
-
-    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
-                   keep_vars: bool = False) -> Any:
-        """An OrderedDict of parameters and persistent buffers (detached unless keep_vars)."""
-        if args:
-            warnings.warn("Positional args are being deprecated, use kwargs instead.",
-                          FutureWarning, stacklevel=2)
-            if destination is None:
-                destination = args[0]
-            if len(args) > 1 and prefix == "":
-                prefix = args[1]
-            if len(args) > 2 and keep_vars is False:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-            destination._metadata = OrderedDict()
-        local_metadata = {"version": self._version}
-        if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = local_metadata
-        for hook in self._state_dict_pre_hooks.values():
-            hook(self, prefix, keep_vars)
-        self._save_to_state_dict(destination, prefix, keep_vars)
-        for name, module in self._modules.items():
-            if module is not None:
-                module.state_dict(destination=destination, prefix=prefix + name + ".",
-                                  keep_vars=keep_vars)
-        for hook in self._state_dict_hooks.values():
-            r = hook(self, destination, prefix, local_metadata)
-            if not getattr(hook, "_from_public_api", False):
-                if r is not None:
-                    destination = r
-            elif r is not None:
-                raise RuntimeError("state_dict post-hook must return None")
-        return destination
-
-    def _register_load_state_dict_pre_hook(self, hook: Callable,
-                                           with_module: bool = False) -> RemovableHandle:
-        return _add_hook(self._load_state_dict_pre_hooks,
-                         _WrappedHook(hook, self if with_module else None))
-
-    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
-        unexpected_keys, error_msgs) before this module loads its part."""
-        return self._register_load_state_dict_pre_hook(hook, with_module=True)
-
-    def register_load_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, incompatible_keys) after load_state_dict; edits the keys in place."""
-        return _add_hook(self._load_state_dict_post_hooks, hook)
-
-    def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
-                              strict: bool, missing_keys: list, unexpected_keys: list,
-                              error_msgs: list) -> None:
-        for hook in self._load_state_dict_pre_hooks.values():
-            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
-                 error_msgs)
-        local_state = {k: v for k, v in itertools.chain(
-            self._parameters.items(),
-            ((k, v) for k, v in self._buffers.items()
-             if k not in self._non_persistent_buffers_set)) if v is not None}
-        assign = local_metadata.get("assign_to_params_buffers", False)
-        for name, param in local_state.items():
-            key = prefix + name
-            if key not in state_dict:
-                if strict:
-                    missing_keys.append(key)
-                continue
-            input_param = state_dict[key]
-            if not (isinstance(input_param, Tensor) or
-                    hasattr(type(input_param), "__torch_function__")):
-                error_msgs.append(f'While copying the parameter named "{key}", expected '
-                                  "torch.Tensor or Tensor-like object from checkpoint but "
-                                  f"received {type(input_param)}")
-                continue
-            lazy = is_lazy(param)
-            if not lazy and param.dim() == 0 and input_param.dim() == 1 and \
-                    input_param.shape[0] == 1:
-                input_param = input_param[0]
-            if not lazy and input_param.shape != param.shape:
-                error_msgs.append(f"size mismatch for {key}: copying a param with shape "
-                                  f"{input_param.shape} from checkpoint, the shape in current "
-                                  f"model is {param.shape}.")
-                continue
-            if param.is_meta and not input_param.is_meta and not assign:
-                warnings.warn(f"for {key}: copying from a non-meta parameter in the checkpoint to "
-                              "a meta parameter in the current model, which is a no-op. (Did "
-                              "you mean to pass `assign=True` to assign items in the state "
-                              "dictionary to their corresponding key in the module instead of "
-                              "copying them in place?)", stacklevel=2)
-            try:
-                with no_grad():
-                    if assign:
-                        if isinstance(param, Parameter):
-                            if not isinstance(input_param, Parameter):
-                                input_param = Parameter(input_param,
-                                                        requires_grad=param.requires_grad)
-                            else:
-                                input_param.requires_grad_(param.requires_grad)
-                        setattr(self, name, input_param)
-                    elif lazy:
-                        param.materialize(input_param.shape)
-                        param.copy_(input_param)
-                    else:
-                        param.copy_(input_param)
-            except Exception as ex:  # noqa: BLE001 - reported like torch, with the key
-                error_msgs.append(f'While copying the parameter named "{key}", whose dimensions '
-                                  f"in the model are {param.size()} and whose dimensions in the "
-                                  f"checkpoint are {input_param.size()}, an exception occurred "
-                                  f": {ex.args}.")
-        extra_key = prefix + _EXTRA_STATE_KEY_SUFFIX
-        if getattr(self.__class__, "set_extra_state", Module.set_extra_state) is not \
-                Module.set_extra_state:
-            if extra_key in state_dict:
-                self.set_extra_state(state_dict[extra_key])
-            elif strict:
-                missing_keys.append(extra_key)
-        elif strict and extra_key in state_dict:
-            unexpected_keys.append(extra_key)
-        if strict:
-            for key in state_dict:
-                if key.startswith(prefix) and key != extra_key:
-                    parts = key[len(prefix):].split(".", 1)
-                    if len(parts) > 1:
-                        if parts[0] not in self._modules:
-                            unexpected_keys.append(key)
-                    elif parts[0] not in local_state:
-                        unexpected_keys.append(key)
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
-                        assign: bool = False) -> _IncompatibleKeys:
-        """Copy parameters and buffers from state_dict; strict raises on missing/unexpected
-        keys; returns (missing_keys, unexpected_keys)."""
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing_keys: list[str] = []
-        unexpected_keys: list[str] = []
-        error_msgs: list[str] = []
-        metadata = getattr(state_dict, "_metadata", None)
-        state_dict = OrderedDict(state_dict)
-        if metadata is not None:
-            state_dict._metadata = metadata  # type: ignore[attr-defined]
-
-        def load(module: Module, local_state: dict, prefix: str = "") -> None:
-            local_metadata = {} if metadata is None else metadata.get(prefix[:-1], {})
-            if assign:
-                local_metadata["assign_to_params_buffers"] = assign
-            module._load_from_state_dict(local_state, prefix, local_metadata, True,
-                                         missing_keys, unexpected_keys, error_msgs)
-            for name, child in module._modules.items():
-                if child is not None:
-                    child_prefix = prefix + name + "."
-                    load(child, {k: v for k, v in local_state.items()
-                                 if k.startswith(child_prefix)}, child_prefix)
-            incompatible = _IncompatibleKeys(missing_keys, unexpected_keys)
-            for hook in module._load_state_dict_post_hooks.values():
-                if hook(module, incompatible) is not None:
-                    raise AssertionError(
-                        "Hooks registered with ``register_load_state_dict_post_hook`` are not "
-                        "expected to return new values, if incompatible_keys need to be "
-                        "modified, it should be done inplace.")
-
-        load(self, state_dict)
-        if strict:
-            if unexpected_keys:
-                error_msgs.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected_keys)))
-            if missing_keys:
-                error_msgs.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing_keys)))
-        if error_msgs:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                self.__class__.__name__, "\n\t".join(error_msgs)))
-        return _IncompatibleKeys(missing_keys, unexpected_keys)
-
     # ------------------------------------------------------------------ iteration
     def _named_members(self, get_members_fn: Callable, prefix: str = "", recurse: bool = True,
                        remove_duplicate: bool = True) -> Iterator:
@@ -1033,34 +593,3 @@ class Module:
             else:
                 main += "\n  " + "\n  ".join(lines) + "\n"
         return main + ")"
-
-
-class _NonFullHook:
-    """Adapts a deprecated module backward hook to a grad_fn post-hook; the node's input
-    gradients are first summed to the inputs' shapes (ember's engine does that after hooks)."""
-
-    def __init__(self, hook: Callable, module: Module, node: Any) -> None:
-        self.hook, self.module, self.node = hook, weakref.ref(module), weakref.ref(node)
-
-    def __call__(self, grad_inputs: tuple, grad_outputs: tuple) -> Any:
-        from ...autograd.engine import _fit
-
-        module, node = self.module(), self.node()
-        if module is None:
-            raise RuntimeError("You are trying to call the hook of a dead Module!")
-        metas = getattr(node, "_input_meta", None)
-        if metas is not None and len(metas) == len(grad_inputs):
-            live = cast("Node", node)  # not None: metas were read from it
-            grad_inputs = tuple(g if g is None or metas[i] is None else _fit(g, metas[i], live, i)
-                                for i, g in enumerate(grad_inputs))
-        return self.hook(module, grad_inputs, grad_outputs)
-
-
-def _silent_hook(hook: Callable, args: tuple, result: Any, what: str) -> Any:
-    try:
-        r = hook(*args)
-        return result if r is None else r
-    except Exception as e:  # noqa: BLE001 - torch silences it: the forward error wins
-        warnings.warn(f"{what} forward hook with ``always_call=True`` raised an exception that "
-                      f"was silenced as another error was raised in forward: {e}", stacklevel=3)
-        return result
