@@ -202,7 +202,11 @@ def _sub_check(a: Any, b: Any) -> None:
 @register("add", method=True, out=True, inplace=None)
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """input + alpha * other, with torch's type promotion."""
-    x, y, dt, dev = binary_args("add", input, other)
+    if input.__class__ is Tensor and other.__class__ is Tensor and input.dtype is other.dtype \
+            and input.device is other.device:  # the common case, without the call
+        x, y, dt, dev = input._data, other._data, input.dtype, input.device
+    else:
+        x, y, dt, dev = binary_args("add", input, other)
     if alpha.__class__ is not int or alpha != 1:
         _check_alpha("add", dt, alpha)
         if alpha != 1:
@@ -227,7 +231,11 @@ def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
     """input - alpha * other."""
     _sub_check(input, other)
-    x, y, dt, dev = binary_args("sub", input, other)
+    if input.__class__ is Tensor and other.__class__ is Tensor and input.dtype is other.dtype \
+            and input.device is other.device:  # the common case, without the call
+        x, y, dt, dev = input._data, other._data, input.dtype, input.device
+    else:
+        x, y, dt, dev = binary_args("sub", input, other)
     if alpha.__class__ is not int or alpha != 1:
         _check_alpha("sub", dt, alpha)
         if alpha != 1:
@@ -258,7 +266,11 @@ def rsub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
 @register("mul", method=True, out=True, aliases=("multiply",))
 def mul(input: Any, other: Any) -> Tensor:
     """Elementwise product."""
-    x, y, dt, dev = binary_args("mul", input, other)
+    if input.__class__ is Tensor and other.__class__ is Tensor and input.dtype is other.dtype \
+            and input.device is other.device:  # the common case, without the call
+        x, y, dt, dev = input._data, other._data, input.dtype, input.device
+    else:
+        x, y, dt, dev = binary_args("mul", input, other)
     try:
         r = np.logical_and(x, y) if dt is D.bool_ else x * y
     except ValueError as err:
