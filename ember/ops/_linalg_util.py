@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import numpy as np
 
 from .. import _dtype as D
+from .._parallel import run_halves
 from .._tensor import Tensor
+from .._threads import get_num_threads
 from ..autograd.graph import Node
 from ._core import _tname, check_same_device
 
@@ -101,9 +102,6 @@ def _save_pair(node: Node, x: Tensor, y: Tensor) -> None:
     node.save(x if y._requires_grad else None, y if x._requires_grad else None)
 
 
-_pool: list = []
-
-
 def batched_matmul(a: Any, b: Any) -> Any:
     """np.matmul over a batch of small matrices, the batch split across two threads.
 
@@ -114,21 +112,15 @@ def batched_matmul(a: Any, b: Any) -> Any:
     if type(a) is not np.ndarray or a.ndim < 3 or b.ndim != a.ndim or \
             a.shape[-2] * a.shape[-1] * b.shape[-1] * max(a.shape[0], b.shape[0]) < 1 << 20:
         return np.matmul(a, b)
-    from .._threads import get_num_threads
-
     n0 = max(a.shape[0], b.shape[0])
     if n0 < 2 or get_num_threads() < 2:
         return np.matmul(a, b)
-    if not _pool or _pool[0] != os.getpid():  # a forked child gets a pool of its own
-        from concurrent.futures import ThreadPoolExecutor
-
-        _pool[:] = [os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="ember-bmm")]
     shape = np.broadcast_shapes(a.shape[:-2], b.shape[:-2]) + (a.shape[-2], b.shape[-1])
     out = np.empty(shape, np.result_type(a, b))
-    h = n0 // 2
-    ah, at = (a[:h], a[h:]) if a.shape[0] > 1 else (a, a)
-    bh, bt = (b[:h], b[h:]) if b.shape[0] > 1 else (b, b)
-    fut = _pool[1].submit(np.matmul, ah, bh, out=out[:h])
-    np.matmul(at, bt, out=out[h:])
-    fut.result()
+
+    def part(lo: int, hi: int) -> None:
+        np.matmul(a[lo:hi] if a.shape[0] > 1 else a, b[lo:hi] if b.shape[0] > 1 else b,
+                  out=out[lo:hi])
+
+    run_halves(part, n0)
     return out

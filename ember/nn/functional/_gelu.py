@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from ..._parallel import run_halves
 from ..._tensor import Tensor
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
@@ -78,49 +79,59 @@ def _forward(a: Any, approximate: str) -> tuple:
         e += 1
         e *= 0.5
         return np.multiply(e, a, out=r), e
-    for s in _blocks(a.size):
-        x, t = a[s], aux[s]
-        if approximate == "none":
-            _phi32(x, t)
-            np.multiply(t, x, out=r[s])
-        else:
-            inner = np.multiply(x, x)
-            inner *= _K_KAPPA
-            inner += 1
-            inner *= x
-            inner *= _K_BETA
-            np.tanh(inner, out=t)
-            o = np.add(t, 1, out=r[s])
-            o *= x
-            o *= 0.5
+    blocks = list(_blocks(a.size))
+
+    def work(lo: int, hi: int) -> None:
+        for s in blocks[lo:hi]:
+            x, t = a[s], aux[s]
+            if approximate == "none":
+                _phi32(x, t)
+                np.multiply(t, x, out=r[s])
+            else:
+                inner = np.multiply(x, x)
+                inner *= _K_KAPPA
+                inner += 1
+                inner *= x
+                inner *= _K_BETA
+                np.tanh(inner, out=t)
+                o = np.add(t, 1, out=r[s])
+                o *= x
+                o *= 0.5
+
+    run_halves(work, len(blocks))  # NumPy releases the GIL: the blocks use both cores
     return r, aux
 
 
 def _backward(a: Any, g: Any, aux: Any, approximate: str) -> Any:
     """d gelu / d x * g for 1-d arrays (aux from the forward)."""
     gx = np.empty_like(a)
-    for s in _blocks(a.size):
-        x, t, o = a[s], aux[s], gx[s]
-        if approximate == "none":
-            np.multiply(x, x, out=o)
-            o *= -0.5
-            np.exp(o, out=o)
-            o *= x
-            o *= a.dtype.type(_INV_SQRT_2PI)  # x * phi(x)
-            o += t
-            o *= g[s]
-        else:
-            x2 = np.multiply(x, x)
-            np.multiply(t, t, out=o)
-            np.subtract(1, o, out=o)
-            o *= x
-            o *= 0.5
-            x2 *= 3 * _K_KAPPA
-            x2 += 1
-            x2 *= _K_BETA
-            o *= x2
-            o += 0.5 * (1 + t)
-            o *= g[s]
+    blocks = list(_blocks(a.size))
+
+    def work(lo: int, hi: int) -> None:
+        for s in blocks[lo:hi]:
+            x, t, o = a[s], aux[s], gx[s]
+            if approximate == "none":
+                np.multiply(x, x, out=o)
+                o *= -0.5
+                np.exp(o, out=o)
+                o *= x
+                o *= a.dtype.type(_INV_SQRT_2PI)  # x * phi(x)
+                o += t
+                o *= g[s]
+            else:
+                x2 = np.multiply(x, x)
+                np.multiply(t, t, out=o)
+                np.subtract(1, o, out=o)
+                o *= x
+                o *= 0.5
+                x2 *= 3 * _K_KAPPA
+                x2 += 1
+                x2 *= _K_BETA
+                o *= x2
+                o += 0.5 * (1 + t)
+                o *= g[s]
+
+    run_halves(work, len(blocks))
     return gx
 
 
