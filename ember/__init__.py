@@ -43,9 +43,7 @@ cfloat = complex64
 cdouble = complex128
 strided = "ember.strided"
 
-globals().update(_ops.FUNCTIONS)
-
-if _typing.TYPE_CHECKING:  # installed by the line above; named here for the modules using them
+if _typing.TYPE_CHECKING:  # installed from the registry at the end; named for mypy
     from .ops.creation import as_tensor, empty, tensor
     from .ops.random import multinomial, randint, randperm
     from .ops.shape import stack
@@ -73,6 +71,7 @@ def numel(input: Tensor) -> _builtins.int:  # noqa: A002
 from . import utils  # noqa: E402  (torch imports torch.utils.data with torch)
 from . import nn, optim  # noqa: E402
 
-# nn.functional registers the top-level ops torch also has (ember.softmax, ember.conv2d, ...)
+# Every registered op is published once, after nn.functional has added the top-level ops torch
+# also has (ember.softmax, ember.conv2d, ...)
 globals().update(_ops.FUNCTIONS)
 _ops._registry.install_methods()

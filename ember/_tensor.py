@@ -622,6 +622,4 @@ def _wrap_dim(dim: int, ndim: int, op: str = "") -> int:
     return dim + n if dim < 0 else dim
 
 
-wrap_dim = _wrap_dim
 contiguous_strides = _contiguous_strides
-_weakref_type = weakref.ref

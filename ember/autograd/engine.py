@@ -191,7 +191,7 @@ def run_backward(outputs: Sequence, grad_outputs: Sequence, retain_graph: bool,
             else:
                 in_grads = _call(node, grads)
             if not retain_graph:
-                node._saved = None
+                node._saved = None  # free what backward needed
             metas = node._input_meta
             for i, (nxt, nr) in enumerate(node.next_functions):
                 if nxt is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import traceback
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -21,31 +22,41 @@ _SAVED_FREED = (
 
 
 class RemovableHandle:
-    """Returned by hook registrations; remove() unregisters."""
+    """torch.utils.hooks.RemovableHandle: remove() unregisters a hook (and its extra flags)."""
 
-    _ids = itertools.count()
+    next_id: int = 0
 
-    def __init__(self, hooks_dict: dict) -> None:
-        self.hooks_dict_ref = weakref.ref(hooks_dict) if _weakrefable(hooks_dict) else None
-        self._dict = hooks_dict
-        self.id = next(RemovableHandle._ids)
+    def __init__(self, hooks_dict: Any, *, extra_dict: Any = None) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = RemovableHandle.next_id
+        RemovableHandle.next_id += 1
+        self.extra_dict_ref: tuple = ()
+        if isinstance(extra_dict, dict):
+            self.extra_dict_ref = (weakref.ref(extra_dict),)
+        elif isinstance(extra_dict, list):
+            self.extra_dict_ref = tuple(weakref.ref(d) for d in extra_dict)
 
     def remove(self) -> None:
-        self._dict.pop(self.id, None)
+        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
+            d = ref()
+            if d is not None and self.id in d:
+                del d[self.id]
+
+    def __getstate__(self) -> tuple:
+        return (self.hooks_dict_ref(), self.id, tuple(r() for r in self.extra_dict_ref))
+
+    def __setstate__(self, state: tuple) -> None:
+        self.hooks_dict_ref = weakref.ref(state[0] if state[0] is not None else OrderedDict())
+        self.id = state[1]
+        RemovableHandle.next_id = max(RemovableHandle.next_id, self.id + 1)
+        extra = state[2] if len(state) > 2 and state[2] is not None else ()
+        self.extra_dict_ref = tuple(weakref.ref(d) for d in extra)
 
     def __enter__(self) -> RemovableHandle:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.remove()
-
-
-def _weakrefable(obj: Any) -> bool:
-    try:
-        weakref.ref(obj)
-        return True
-    except TypeError:
-        return False
 
 
 class Node:
@@ -132,10 +143,6 @@ class Node:
             out.append(t)
         return tuple(out)
 
-    def release(self) -> None:
-        """Free what backward needed (called by the engine unless retain_graph)."""
-        self._saved = None
-
     def name(self) -> str:
         return type(self).__name__
 
@@ -148,7 +155,7 @@ class Node:
     def register_hook(self, fn: Callable) -> RemovableHandle:
         """fn(grad_inputs, grad_outputs) after this node runs; may return new grad_inputs."""
         if self._post_hooks is None:
-            self._post_hooks = {}
+            self._post_hooks = OrderedDict()
             self._hooked = True
         h = RemovableHandle(self._post_hooks)
         self._post_hooks[h.id] = fn
@@ -157,7 +164,7 @@ class Node:
     def register_prehook(self, fn: Callable) -> RemovableHandle:
         """fn(grad_outputs) before this node runs; may return new grad_outputs."""
         if self._pre_hooks is None:
-            self._pre_hooks = {}
+            self._pre_hooks = OrderedDict()
             self._hooked = True
         h = RemovableHandle(self._pre_hooks)
         self._pre_hooks[h.id] = fn
@@ -258,7 +265,7 @@ def register_tensor_hook(t: Any, hook: Callable) -> RemovableHandle:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     hooks = getattr(t, "_hooks", None)
     if hooks is None:
-        hooks = t._hooks = {}
+        hooks = t._hooks = OrderedDict()
     h = RemovableHandle(hooks)
     hooks[h.id] = hook
     fn = t.grad_fn
@@ -275,7 +282,7 @@ def register_post_accumulate_hook(t: Any, hook: Callable) -> RemovableHandle:
         raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf tensors")
     hooks = getattr(t, "_post_acc_hooks", None)
     if hooks is None:
-        hooks = t._post_acc_hooks = {}
+        hooks = t._post_acc_hooks = OrderedDict()
     h = RemovableHandle(hooks)
     hooks[h.id] = hook
     return h

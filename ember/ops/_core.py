@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._device import device
 from .._tensor import Tensor, _alias, make, make_view
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node, _seq, grad_accumulator, stamp
@@ -25,8 +24,8 @@ from ..autograd.graph import Node, _seq, grad_accumulator, stamp
 _NO_EDGE = (None, 0)
 
 __all__ = ["Tensor", "make", "make_view", "Node", "np", "D", "grad_on", "attach",
-           "binary_args", "to_tensor", "check_same_device", "result_type", "scalar_to_array",
-           "make_inplace", "fmt_shapes", "norm_dims", "norm_dim", "arr"]
+           "binary_args", "check_same_device", "result_type", "scalar_to_array",
+           "make_inplace", "norm_dims", "norm_dim", "arr"]
 
 _object_new = object.__new__
 
@@ -82,11 +81,6 @@ def attach(node: Node, inputs: Sequence, outputs: Sequence) -> Node:
         node._out_meta = [(o.shape, o.dtype, o.device) if o is not None else None
                           for o in outputs]
     return node
-
-
-def fmt_shapes(*ts: Any) -> str:
-    return ", ".join(f"{list(t.shape)} {t.dtype}" if isinstance(t, Tensor) else repr(t)
-                     for t in ts)
 
 
 def check_same_device(name: str, a: Tensor, b: Tensor) -> None:
@@ -193,15 +187,6 @@ def binary_args(name: str, a: Any, b: Any, dt: D.dtype | None = None) -> tuple:
                     f"{type(a).__name__} and {type(b).__name__}")
 
 
-def to_tensor(x: Any, like: Tensor | None = None, dtype: D.dtype | None = None) -> Tensor:
-    """A tensor for a Python scalar/sequence argument (on `like`'s device)."""
-    if isinstance(x, Tensor):
-        return x
-    from .creation import tensor
-
-    return tensor(x, dtype=dtype, device=like.device if like is not None else None)
-
-
 def norm_dim(dim: int, ndim: int) -> int:
     n = max(ndim, 1)
     if not -n <= dim < n:
@@ -239,19 +224,6 @@ class CopySlices(Node):
         return g, g_view
 
 
-class AsStridedBackward0(Node):
-    def __init__(self, base_shape: tuple, base_dtype: Any, geom: tuple) -> None:
-        super().__init__()
-        self.base_shape, self.base_dtype, self.geom = base_shape, base_dtype, geom
-
-    def backward(self, grad: Tensor) -> Tensor:
-        from .creation import zeros
-
-        g = zeros(self.base_shape, dtype=grad.dtype, device=grad.device)
-        g.as_strided(*self.geom).copy_(grad)
-        return g
-
-
 def _view_geom(view: Tensor, base: Tensor) -> tuple:
     isz = view._data.itemsize
     off = view.storage_offset() - base.storage_offset()
@@ -275,11 +247,16 @@ def check_inplace(self: Tensor, name: str) -> None:
         )
 
 
+def check_cast(result: D.dtype, target: D.dtype) -> None:
+    """torch's rule for writing a result into an existing tensor (in-place ops, out=)."""
+    if result is not target and not D.can_cast(result, target):
+        raise RuntimeError(f"result type {_tname(result)} can't be cast to the desired output "
+                           f"type {_tname(target)}")
+
+
 def write_result(self: Tensor, res: Tensor, name: str) -> None:
     """Copy `res` into self's memory (torch's in-place cast rules), bump the version."""
-    if res.dtype is not self.dtype and not D.can_cast(res.dtype, self.dtype):
-        raise RuntimeError(f"result type {_tname(res.dtype)} can't be cast to the desired output "
-                           f"type {_tname(self.dtype)}")
+    check_cast(res.dtype, self.dtype)
     if res._data.shape != self._data.shape:
         try:
             np.broadcast_shapes(res._data.shape, self._data.shape)
@@ -312,7 +289,9 @@ def rebase_history(self: Tensor, res: Tensor) -> None:
         base_alias._output_nr = getattr(base, "_output_nr", 0)
         attach(cs, (base_alias, res), ())
         base.grad_fn, base._output_nr, base._requires_grad = cs, 0, True
-        vnode = AsStridedBackward0(tuple(base._data.shape), base.dtype, geom)
+        from .views import AsStridedBackward0  # views imports this module
+
+        vnode = AsStridedBackward0(tuple(base._data.shape), lambda g: g.as_strided(*geom))
         attach(vnode, (base,), (self,))
         return
     self.grad_fn = res.grad_fn
@@ -350,4 +329,3 @@ class _no_grad:
 
 
 no_grad_ctx = _no_grad
-device_t = device

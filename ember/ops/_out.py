@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as _gm
-from ._core import _tname
+from ._core import check_cast
 
 
 def write_out(name: str, res: Any, out: Any) -> Any:
@@ -23,9 +22,7 @@ def write_out(name: str, res: Any, out: Any) -> Any:
     if _gm.enabled and (out._requires_grad or res._requires_grad):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
                            "differentiation, but one of the arguments requires grad.")
-    if res.dtype is not out.dtype and not D.can_cast(res.dtype, out.dtype):
-        raise RuntimeError(f"result type {_tname(res.dtype)} can't be cast to the desired output "
-                           f"type {_tname(out.dtype)}")
+    check_cast(res.dtype, out.dtype)
     if out.device != res.device:
         raise RuntimeError(f"Expected out tensor to have device {res.device}, but got "
                            f"{out.device} instead")

@@ -11,7 +11,15 @@ from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
-from ._core import attach, binary_args, check_inplace, grad_on, make_inplace, scalar_to_array
+from ._core import (
+    attach,
+    binary_args,
+    check_cast,
+    check_inplace,
+    grad_on,
+    make_inplace,
+    scalar_to_array,
+)
 from ._registry import register, register_method
 from .binary import NotImplementedBackward, any_, broadcast_error, loud, mk, quiet
 from .creation import zeros_like
@@ -398,11 +406,7 @@ def _fast_inplace(name: str, ufunc: Any, fallback: Callable) -> Callable:
                 alpha != 1 else slow(self, other)
         check_inplace(self, name + "_")
         x, y, dt, _ = binary_args(name + "_", self, other)
-        if dt is not self.dtype and not D.can_cast(dt, self.dtype):
-            from ._core import _tname
-
-            raise RuntimeError(f"result type {_tname(dt)} can't be cast to the desired output "
-                               f"type {_tname(self.dtype)}")
+        check_cast(dt, self.dtype)
         if alpha.__class__ is not int or alpha != 1:
             _check_alpha(name, dt, alpha)
             if alpha != 1:
@@ -455,9 +459,7 @@ def _mul_(self: Tensor, other: Any) -> Tensor:
 
 def _div_(self: Tensor, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if self.dtype.category < D.FLOAT and rounding_mode is None:
-        raise RuntimeError("result type Float can't be cast to the desired output type "
-                           + {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                              "uint8": "Byte", "bool": "Bool"}[self.dtype.name])
+        check_cast(D.float32, self.dtype)  # true division of integers gives a float
     return _div_raw(self, other, rounding_mode=rounding_mode)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _dtype as D
 from .._tensor import Tensor
-from ._core import _tname, binary_args, make_inplace, result_type
+from ._core import binary_args, check_cast, make_inplace, result_type
 from ._registry import register, register_method
 from .binary import any_, broadcast_error, mk, need_tensor, need_tensors, not_impl
 
@@ -55,10 +55,7 @@ def _checked_inplace(fn: Callable, name: str) -> Callable:
     slow = make_inplace(fn, name)
 
     def inplace(self: Tensor, other: Any) -> Tensor:
-        dt = result_type(self, other)
-        if dt is not self.dtype and not D.can_cast(dt, self.dtype):
-            raise RuntimeError(f"result type {_tname(dt)} can't be cast to the desired output "
-                               f"type {_tname(self.dtype)}")
+        check_cast(result_type(self, other), self.dtype)
         return slow(self, other)
 
     inplace.__name__ = name + "_"

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dtype as D
-from .._tensor import Tensor, contiguous_strides, make, make_view
+from .._tensor import Tensor, make, make_view
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
 from ._core import attach, grad_on, no_grad_ctx, norm_dim, norm_dims
@@ -621,5 +621,3 @@ def alias(input: Tensor) -> Tensor:
     return _view_out(input._data.view(), input, ViewBackward0(input._data.shape)
                      if _rg(input) else None)
 
-
-contiguous_strides_ = contiguous_strides
