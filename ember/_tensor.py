@@ -14,6 +14,7 @@ from . import _dtype as D
 from ._device import CPU, device
 from ._storage import Storage, UntypedStorage, root_array
 from .autograd.grad_mode import state as _grad_state
+from .backends import xp_of
 
 _new_obj = object.__new__
 _ndarray = np.ndarray
@@ -335,7 +336,7 @@ class Tensor:
                 self._data.size == 1 and self.dtype.category == D.FLOAT:
             a = self._data  # the common loss.backward(): skip argument normalisation
             one = make(np.ones(a.shape, a.dtype) if type(a) is np.ndarray else
-                       a.__array_namespace__().ones(a.shape, a.dtype), self.dtype, self.device)
+                       xp_of(a).ones(a.shape, a.dtype), self.dtype, self.device)
             _run_backward([self], [one], create_graph if retain_graph is None else retain_graph,
                           create_graph)
             return

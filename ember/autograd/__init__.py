@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..backends import xp_of
 from . import graph
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import run_backward
@@ -66,7 +67,7 @@ def xp_ones(t: Any) -> Any:
     a = t._data
     if type(a) is np.ndarray:
         return np.ones(a.shape, a.dtype)
-    return a.__array_namespace__().ones(a.shape, a.dtype)
+    return xp_of(a).ones(a.shape, a.dtype)
 
 
 def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+from ..backends import is_writeable
 from .grad_mode import state as _gm
 
 _seq = itertools.count()
@@ -222,7 +223,7 @@ class AccumulateGrad(Node):
         if old is None:
             if create_graph:
                 var._grad = grad
-            elif grad._base is None and grad._data.flags.writeable and grad._data.base is None:
+            elif grad._base is None and is_writeable(grad._data) and grad._data.base is None:
                 var._grad = _alias(grad)  # a fresh buffer nobody else holds: keep it
             else:
                 var._grad = grad.clone()

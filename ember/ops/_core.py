@@ -20,6 +20,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, _alias, make, make_view
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node, _seq, grad_accumulator, stamp
+from ..backends import is_writeable
 
 _NO_EDGE = (None, 0)
 
@@ -239,7 +240,7 @@ def check_inplace(self: Tensor, name: str) -> None:
         if base is not None and base.grad_fn is None and base._requires_grad:
             raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                                "in-place operation.")
-    if not self._data.flags.writeable and self.device.type != "meta":
+    if self.device.type != "meta" and not is_writeable(self._data):
         raise RuntimeError(
             f"{name}: unsupported operation: more than one element of the written-to tensor "
             "refers to a single memory location (or the tensor is read-only). Please clone() "

@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as _gm
+from ..backends import ufunc_at
 from ._core import check_inplace, grad_on, no_grad_ctx, rebase_history, write_result
 
 _FULL = slice(None)
@@ -175,6 +176,6 @@ def _scatter_into(out: Any, key: tuple, vals: Any, reduce: str | None) -> None:
         o1[key] = vals
         return
     work = o1.astype(np.float32) if o1.dtype == D.bfloat16.np else o1
-    _UFUNC_AT[reduce].at(work, key, vals)
+    ufunc_at(_UFUNC_AT[reduce], work, key, vals)
     if work is not o1:
         o1[...] = work

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
+from ..backends import add_at
 from ._core import _tname, attach, grad_on, norm_dim, norm_dims
 
 # ------------------------------------------------------------------ return types
@@ -171,7 +172,7 @@ def scatter_dim(src: Tensor, dim: int, idx: Any, shape: tuple, unique: bool) -> 
     if unique:
         np.put_along_axis(z, idx, s, dim)
     else:
-        np.add.at(z, _full_index(idx, dim), s)
+        add_at(z, _full_index(idx, dim), s)
     out = make(z.astype(s.dtype) if half else z, src.dtype, src.device)
     if grad_on(src):
         attach(ScatterAddBackward0(dim, idx), (src,), (out,))

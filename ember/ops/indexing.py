@@ -10,6 +10,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make, make_view
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import add_at
 from ._core import _tname, attach, check_inplace, grad_on, no_grad_ctx, rebase_history, write_result
 from ._index_key import _adv_key, _array_item, _parse
 from ._index_util import _data_dependent, _first_oob, _grad_key, scalar_value
@@ -204,10 +205,10 @@ def _write(a: Any, key: tuple, v: Any, accumulate: bool) -> None:
                 break
         if a.dtype == np.bool_:
             tmp = a.astype(np.int64)
-            np.add.at(tmp, _grad_key(key), v)
+            add_at(tmp, _grad_key(key), v)
             a[...] = tmp.astype(bool)
         else:
-            np.add.at(a, _grad_key(key), v)
+            add_at(a, _grad_key(key), v)
     except (IndexError, ValueError) as e:
         raise _index_error(a, key, e) from None
 

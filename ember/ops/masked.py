@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
+from ..backends import add_at
 from ._core import _tname, attach, grad_on
 from ._index_util import _CNAME, _data_dependent, _first_oob, _inplace, _int_index, _value_of
 from ._registry import register, register_method
@@ -305,7 +306,7 @@ def _put_into(a: Any, idx: Any, source: Tensor, accumulate: bool) -> None:
     ix = np.unravel_index(idx, a.shape) if a.ndim != 1 else (idx,)
     v = source._data.reshape(-1)
     if accumulate:
-        np.add.at(a, ix, v)
+        add_at(a, ix, v)
     else:
         a[ix] = v
 

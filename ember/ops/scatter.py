@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import add_at, xp_of
 from ._core import _tname, attach, grad_on, norm_dim
 from ._index_util import (
     _FULL,
@@ -273,8 +274,8 @@ def _scatter_reduce_np(a: Any, key: tuple, vals: Any, reduce: str, include_self:
         o1[key] = _reduce_identity(reduce, o1.dtype)
     _scatter_into(out, key, vals, reduce)
     if reduce == "mean":
-        cnt = np.full(o1.shape, 1 if include_self else 0, np.int64)
-        np.add.at(cnt, key, 1)
+        cnt = xp_of(o1).full(o1.shape, 1 if include_self else 0, np.int64)
+        add_at(cnt, key, 1)
         cnt[cnt == 0] = 1
         o1[...] = np.floor_divide(o1, cnt) if o1.dtype.kind in "iub" else \
             (o1 / cnt).astype(o1.dtype)
@@ -301,8 +302,9 @@ class ScatterReduceBackward0(Node):
         if red == "sum":
             gs, gsrc = grad, gather(grad, d, index)
         elif red == "mean":
-            cnt = np.full(_as1d(x._data).shape, 1 if self.include_self else 0, np.int64)
-            np.add.at(cnt, key, 1)
+            cnt = xp_of(x._data).full(_as1d(x._data).shape, 1 if self.include_self else 0,
+                                     np.int64)
+            add_at(cnt, key, 1)
             cnt[cnt == 0] = 1
             n = const(cnt.reshape(x._data.shape))
             gs, gsrc = grad / n, gather(grad, d, index) / gather(n, d, index)
@@ -324,8 +326,8 @@ class ScatterReduceBackward0(Node):
             msr = _scatter_reduce_np(ms, key, _as1d(src_sub), "prod", inc)
             gs = grad * const(msr / ms)
             zero = src_sub == 0
-            nz = np.zeros(_as1d(xs).shape, np.int64)
-            np.add.at(nz, key, _as1d(zero).astype(np.int64))
+            nz = xp_of(xs).zeros(_as1d(xs).shape, np.int64)
+            add_at(nz, key, _as1d(zero).astype(np.int64))
             nz = np.take_along_axis(nz, _as1d(index._data), d).reshape(zero.shape)
             single = zero & (nz == 1)
             msrc = np.where(single, np.ones((), xs.dtype), src_sub)

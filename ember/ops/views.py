@@ -12,6 +12,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make, make_view
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import add_at, xp_of
 from ._core import attach, grad_on, no_grad_ctx, norm_dim, norm_dims
 from ._registry import register
 
@@ -110,7 +111,7 @@ def view_scatter(grad: Tensor, in_shape: tuple, view_fn: Callable, overlapping: 
                        D.int64, z.device)
             flat = view_fn(idx)._data.reshape(-1)
             zf = z._data.reshape(-1)
-            np.add.at(zf, flat, grad._data.reshape(-1))
+            add_at(zf, flat, grad._data.reshape(-1))
         else:
             view_fn(z)._data[...] = grad._data
     if grad_on(grad):
@@ -267,7 +268,7 @@ def expand(self: Tensor, *sizes: Any, implicit: bool = False) -> Tensor:
     elif type(a) is np.ndarray:
         v = broadcast_array(a, shape)
     else:
-        v = a.__array_namespace__().broadcast_to(a, shape)
+        v = xp_of(a).broadcast_to(a, shape)
     return _view_out(v, self, ExpandBackward0() if _rg(self) else None)
 
 

@@ -14,6 +14,7 @@ from ... import _dtype as D
 from ..._device import CPU
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import no_grad
+from ...backends import is_writeable
 
 __all__ = ["clip_grad_norm", "clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_",
            "get_total_norm"]
@@ -107,7 +108,7 @@ def clip_grads_with_norm_(parameters: _TensorOrTensors, max_norm: float, total_n
                            dt.np.type(1.0))
             for g in grads:
                 a = g._data
-                if a.flags.writeable:
+                if is_writeable(a):
                     np.multiply(a, c, out=a)
                     g._bump_version()
                 else:
