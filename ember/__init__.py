@@ -7,6 +7,10 @@ import typing as _typing
 
 __version__ = "0.1.0"
 
+from . import _alloc
+
+_alloc.configure()
+
 from . import _dtype
 from ._device import device, get_default_device, set_default_device
 from ._dtype import (bfloat16, can_cast, complex64, complex128, dtype, finfo, float16, float32,
