@@ -15,6 +15,7 @@ import copy
 import itertools
 import linecache
 import os
+import re
 from typing import Any
 
 from ..nn.modules.module import Module
@@ -145,9 +146,7 @@ class GraphModule(Module):
             node = self._lineno_map.get(i)
             st = node.meta.get("stack_trace") if node is not None else None
             if include_stack_trace and st:
-                last = st.strip().splitlines()
-                body.append(f"    # {last[0].strip()}" + (f": {last[1].strip()}"
-                                                           if len(last) > 1 else ""))
+                body.append("    # " + _innermost_frame_comment(st))
             body.append(line)
         text = f"class {name}(ember.nn.Module):\n" + "\n".join(
             "    " + ln if ln.strip() else "" for ln in body)
@@ -232,6 +231,17 @@ class GraphModule(Module):
         from ._to_folder import write_folder
 
         write_folder(self, os.fspath(folder), module_name)
+
+
+def _innermost_frame_comment(stack_trace: str) -> str:
+    """`File: path:line in fn, code: source` for the last (innermost) frame of a stack trace."""
+    lines = stack_trace.rstrip().splitlines()
+    idx = max(i for i, ln in enumerate(lines) if ln.lstrip().startswith("File "))
+    m = re.match(r'\s*File "(.*)", line (\d+), in (.*)', lines[idx])
+    code = lines[idx + 1].strip() if idx + 1 < len(lines) else ""
+    if m is None:
+        return lines[idx].strip()
+    return f"File: {m.group(1)}:{m.group(2)} in {m.group(3)}, code: {code}"
 
 
 def _annotate(e: BaseException, gm: GraphModule) -> None:
