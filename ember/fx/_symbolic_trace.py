@@ -182,7 +182,8 @@ class Tracer(TracerBase):
             if name is not None:
                 p = parameter_proxy_cache.get(name)
                 if p is None:
-                    factory = ((lambda node: ParameterProxy(self, node, name, attr_val))
+                    pname: str = name
+                    factory = ((lambda node: ParameterProxy(self, node, pname, attr_val))
                                if self.param_shapes_constant else None)
                     p = self.create_proxy("get_attr", name, (), {}, proxy_factory_fn=factory)
                     parameter_proxy_cache[name] = p

@@ -7,7 +7,6 @@ Differs from torch.fx: `eliminate_dead_code` keeps in-place and other side-effec
 from __future__ import annotations
 
 import builtins
-import contextlib
 import copy
 import inspect
 import keyword

@@ -161,7 +161,7 @@ class GraphModule(Module):
 
     # ------------------------------------------------------------------ submodules
     def add_submodule(self, target: str, m: Module) -> bool:
-        """Install `m` at dotted `target`, creating empty parents; False if a parent is no Module."""
+        """Install `m` at dotted `target`, creating empty parents; False if one is no Module."""
         *prefix, field = target.split(".")
         mod: Module = self
         for item in prefix:
@@ -247,7 +247,8 @@ def _innermost_frame_comment(stack_trace: str) -> str:
 def _annotate(e: BaseException, gm: GraphModule) -> None:
     if getattr(e, "_fx_annotated", False):
         return
-    key, tb, node = gm.__dict__.get("_code_key"), e.__traceback__, None
+    key: str = gm.__dict__.get("_code_key", "")
+    tb, node = e.__traceback__, None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == key:
             node = gm._lineno_map.get(tb.tb_lineno)

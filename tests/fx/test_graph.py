@@ -35,7 +35,7 @@ def test_build_graph_by_hand_and_run() -> None:
 def test_dead_code_elimination_keeps_inplace_and_impure_calls() -> None:
     def f(x: ember.Tensor) -> ember.Tensor:
         x.add_(1)                 # in-place method, result unused
-        y = x * 3                 # pure and unused: removed
+        x * 3                     # pure and unused: removed
         z = x * 0
         ember.add(x, 1, out=z)    # out= write
         ember.nn.functional.dropout(x, 0.5)  # random: advances the generator
@@ -135,7 +135,7 @@ def test_node_copy_graph_copy_and_deepcopy() -> None:
 
 def test_names_are_unique_and_avoid_builtins() -> None:
     def f(x: ember.Tensor) -> object:
-        return x.sum(), x.sum(), x.max(), getattr(x, "shape"), x.shape
+        return x.sum(), x.sum(), x.max(), getattr(x, "shape"), x.shape  # noqa: B009
 
     gm = _traced(f)
     names = [n.name for n in gm.graph.nodes]

@@ -13,7 +13,8 @@ import ember.fx
 
 from .models import make_cnn, make_gpt, make_mlp
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch  # noqa: E402
 import torch.fx  # noqa: E402
 
 _TORCH_SPACES = (("", torch), ("nn.functional.", torch.nn.functional))

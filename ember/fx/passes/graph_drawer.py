@@ -25,7 +25,7 @@ def _graph(g: Any) -> Graph:
 
 def _label(n: Node) -> str:
     target = n._pretty_print_target()
-    meta = n.meta.get("tensor_meta")
+    meta: Any = n.meta.get("tensor_meta")
     shape = f"\\n{list(meta.shape)} {meta.dtype}" if hasattr(meta, "shape") else ""
     return f"{n.name}\\n{n.op}: {target}{shape}".replace('"', '\\"')
 

@@ -11,7 +11,8 @@ from ember.fx.passes.shape_prop import ShapeProp, TensorMetadata
 
 from ..models import make_cnn
 
-torch = pytest.importorskip("torch")
+pytest.importorskip("torch")
+import torch  # noqa: E402
 import torch.fx  # noqa: E402
 from torch.fx.passes.shape_prop import ShapeProp as TorchShapeProp  # noqa: E402
 
