@@ -198,3 +198,47 @@ def test_proxy_operators_record_operator_targets() -> None:
     x, y = ember.rand(3, 3) + 1, ember.rand(3, 3) + 1
     for a, b in zip(gm(x, y), f(x, y)):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_param_shapes_constant_gives_parameter_proxies() -> None:
+    class M(ember.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w = ember.nn.Parameter(ember.ones(3, 2))
+
+        def forward(self, x: ember.Tensor) -> ember.Tensor:
+            if self.w.shape[0] == 3 and self.w.dim() == 2:  # readable: a real shape
+                return x @ self.w
+            return x
+
+    with pytest.raises(ember.fx.TraceError):
+        ember.fx.Tracer().trace(M())
+    g = ember.fx.Tracer(param_shapes_constant=True).trace(M())
+    assert [n.op for n in g.nodes] == ["placeholder", "get_attr", "call_function", "output"]
+
+
+def test_retracing_a_graph_module_and_keyword_only_inputs() -> None:
+    def f(x: ember.Tensor, *, scale: float = 2.0) -> ember.Tensor:
+        return (x * scale).relu()
+
+    gm = ember.fx.symbolic_trace(f)
+    gm2 = ember.fx.symbolic_trace(gm)
+    assert [(n.op, n.target) for n in gm2.graph.nodes] == [(n.op, n.target)
+                                                           for n in gm.graph.nodes]
+    x = ember.tensor([-1.0, 3.0])
+    np.testing.assert_array_equal(gm2(x, 3.0).numpy(), [0.0, 9.0])
+
+
+def test_unsupported_argument_type_and_foreign_module_errors() -> None:
+    class Opaque:
+        pass
+
+    with pytest.raises(NotImplementedError, match="Opaque"):
+        ember.fx.symbolic_trace(lambda x: ember.add(x, Opaque()))  # type: ignore[arg-type]
+
+    class UsesForeign(ember.nn.Module):
+        def forward(self, x: ember.Tensor) -> ember.Tensor:
+            return ember.nn.ReLU()(x)  # built during forward: not a submodule
+
+    with pytest.raises(NameError, match="not installed as a submodule"):
+        ember.fx.symbolic_trace(UsesForeign())
