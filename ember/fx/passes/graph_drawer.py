@@ -7,7 +7,6 @@ DOT source as a string. SVG needs the `dot` program or the `graphviz` Python pac
 from __future__ import annotations
 
 import shutil
-import subprocess
 from typing import Any
 
 from ..graph import Graph
@@ -72,6 +71,8 @@ def to_svg(g: Any, name: str = "fx_graph") -> str:
     dot = to_dot(g, name)
     exe = shutil.which("dot")
     if exe:
+        import subprocess  # only when drawing: keeps `import ember` fast
+
         done = subprocess.run([exe, "-Tsvg"], input=dot.encode(), capture_output=True,
                               check=False)
         if done.returncode != 0:
