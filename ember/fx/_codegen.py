@@ -125,7 +125,7 @@ def _attr_path(root: str, target: str) -> str:
     out = root
     for atom in target.split("."):
         out = f"{out}.{atom}" if _IDENT.match(atom) and not keyword.iskeyword(atom) \
-            else f"getattr({out}, {atom!r})"
+            else f'getattr({out}, "{atom}")' if '"' not in atom else f"getattr({out}, {atom!r})"
     return out
 
 

@@ -343,6 +343,8 @@ class Tracer(TracerBase):
         return self.graph
 
     def _autowrap(self, patcher: _Patcher, g: dict) -> None:
+        for name in g.get("__fx_wrapped__", ()):  # generated code (a GraphModule) traced again
+            patcher.patch(g, name, _create_wrapped_func(g[name]))
         ids = self._autowrap_function_ids
         if not ids:
             return

@@ -33,6 +33,10 @@ def _exec_forward(src: str, globals_: dict) -> tuple[Any, str]:
     key = f"<eval_with_key>.{next(_keys)}"
     linecache.cache[key] = (len(src), None, src.splitlines(True), key)
     g = dict(globals_)
+    # Call targets held as globals (wrap()ed and math functions) stay leaves when this code is
+    # traced again: the Tracer patches the names listed here, as it does for wrap().
+    g["__fx_wrapped__"] = tuple(k for k, v in globals_.items()
+                                if callable(v) and not isinstance(v, type) and k != "ember")
     exec(compile(src, key, "exec"), g)
     return g["forward"], key
 

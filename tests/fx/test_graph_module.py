@@ -142,3 +142,18 @@ def test_generated_code_trains_like_eager() -> None:
             opt.step()
     np.testing.assert_allclose(gm.out.weight.detach().numpy(), m.out.weight.detach().numpy(),
                                rtol=1e-5, atol=1e-6)
+
+
+def test_retracing_generated_code_keeps_wrapped_and_math_calls_as_leaves() -> None:
+    from . import wrapped_helpers as h
+
+    gm = ember.fx.symbolic_trace(h.uses_wrapped)
+    outer = ember.nn.Sequential(gm)  # nested: its forward's globals are patched on first call
+    for root in (gm, outer):
+        again = ember.fx.symbolic_trace(root)
+        targets = [n.target for n in again.graph.nodes if n.op == "call_function"]
+        assert h.leaf_fn in targets and len(targets) == len(
+            [n for n in gm.graph.nodes if n.op == "call_function"])
+        x = ember.randn(3)
+        np.testing.assert_allclose(again(x).numpy(), h.uses_wrapped(x).numpy(), rtol=1e-6)
+    assert "__fx_wrapped__" in type(gm).forward.__globals__
