@@ -23,6 +23,7 @@ from ..nn.modules.module import Module
 from ..nn.parameter import Parameter
 from ._user_frame import STOP_CODES
 from .graph import Graph
+from .node import has_side_effect
 from .proxy import _ATOMIC, ParameterProxy, Proxy, TracerBase
 
 __all__ = ["Tracer", "symbolic_trace", "wrap", "PH", "PHBase"]
@@ -41,14 +42,13 @@ class PHBase:
 PH = PHBase()
 
 
+@has_side_effect
 def _assert_specialized(value: Any, expected: Any, name: str) -> None:
     """Guard inserted for a concrete_args value: the traced code is only valid for it."""
     if not (value is expected or (expected is not None and value == expected)):
         raise AssertionError(f"{name} has been specialized to have value {expected!r} but got "
                              f"another value ({value!r})")
 
-
-_assert_specialized._fx_impure = True  # type: ignore[attr-defined]
 
 
 class _Patcher:

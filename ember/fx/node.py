@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .graph import Graph
 
-__all__ = ["Node", "map_arg", "map_aggregate", "Argument", "Target"]
+__all__ = ["Node", "map_arg", "map_aggregate", "has_side_effect", "Argument", "Target"]
 
 Argument = Any
 Target = Any
@@ -34,6 +34,15 @@ _IMPURE_NAMES = {
     "set_", "uniform_", "normal_", "exponential_", "geometric_", "cauchy_", "log_normal_",
     "random_", "bernoulli_", "requires_grad_", "retain_grad", "register_hook",
 }
+
+
+_side_effectful_functions: set[Callable] = set()
+
+
+def has_side_effect(fn: Callable) -> Callable:
+    """Mark a call_function target as side-effecting: dead-code elimination keeps its calls."""
+    _side_effectful_functions.add(fn)
+    return fn
 
 
 def map_aggregate(a: Any, fn: Callable[[Any], Any]) -> Any:
@@ -225,10 +234,12 @@ class Node:
             return name.endswith("_") and not name.endswith("__") or name in _IMPURE_NAMES \
                 or name in ("__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__")
         target = self.target
-        if target in _INPLACE_OPERATORS or target is builtins.print:
-            return True
-        if getattr(target, "_fx_impure", False):
-            return True
+        try:
+            if target in _INPLACE_OPERATORS or target in _side_effectful_functions \
+                    or target is builtins.print:
+                return True
+        except TypeError:  # an unhashable callable: not registered
+            pass
         name = getattr(target, "__name__", "")
         if name.endswith("_") and not name.endswith("__"):
             return True

@@ -170,3 +170,26 @@ def test_find_nodes_and_kwargs_setters() -> None:
 def test_unknown_opcode_is_rejected() -> None:
     with pytest.raises(ValueError, match="unknown opcode"):
         Graph().create_node("call_something", "x")
+
+
+def _log_call(x: ember.Tensor) -> ember.Tensor:
+    return x
+
+
+def test_has_side_effect_marks_functions_dce_must_keep() -> None:
+    def build() -> GraphModule:
+        g = Graph()
+        x = g.placeholder("x")
+        g.call_function(_log_call, (x,))
+        g.output(x)
+        return GraphModule(ember.nn.Module(), g)
+
+    gm = build()
+    assert gm.graph.eliminate_dead_code()  # unmarked: removed
+    ember.fx.node.has_side_effect(_log_call)
+    try:
+        gm = build()
+        assert not gm.graph.eliminate_dead_code()
+        assert any(n.target is _log_call for n in gm.graph.nodes)
+    finally:
+        ember.fx.node._side_effectful_functions.discard(_log_call)

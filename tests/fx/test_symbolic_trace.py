@@ -242,3 +242,28 @@ def test_unsupported_argument_type_and_foreign_module_errors() -> None:
 
     with pytest.raises(NameError, match="not installed as a submodule"):
         ember.fx.symbolic_trace(UsesForeign())
+
+
+def data_dependent(x: ember.Tensor) -> ember.Tensor:
+    return x if x.sum() > 0 else -x
+
+
+def test_autowrap_functions_and_custom_create_node() -> None:
+    def f(x: ember.Tensor) -> ember.Tensor:
+        return data_dependent(x) + 1
+
+    with pytest.raises(ember.fx.UntraceableError):
+        ember.fx.symbolic_trace(f)
+
+    class Tagging(ember.fx.Tracer):
+        def create_node(self, *args: object, **kwargs: object) -> ember.fx.Node:
+            n = super().create_node(*args, **kwargs)  # type: ignore[arg-type]
+            n.meta["tag"] = "mine"
+            return n
+
+    g = Tagging(autowrap_functions=(data_dependent,)).trace(f)
+    assert data_dependent in [n.target for n in g.nodes]
+    assert all(n.meta["tag"] == "mine" for n in g.nodes)
+    gm = ember.fx.GraphModule(ember.nn.Module(), g)
+    x = ember.tensor([-2.0, 1.0])
+    np.testing.assert_array_equal(gm(x).numpy(), f(x).numpy())
