@@ -120,7 +120,7 @@ class Graph:
                     kwargs: dict | None = None, name: str | None = None,
                     type_expr: Any = None) -> Node:
         if op not in OPCODES:
-            raise ValueError(f"fx: unknown opcode {op!r}; expected one of {OPCODES}")
+            raise AssertionError(f"fx: unknown opcode {op!r}; expected one of {OPCODES}")
         candidate = name if name is not None else self._target_to_str(target)
         n = Node(self, self._ns.create_name(candidate), op, target,
                  () if args is None else args, {} if kwargs is None else kwargs, type_expr)

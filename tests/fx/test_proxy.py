@@ -161,3 +161,12 @@ def test_proxy_repr_getattr_and_setitem() -> None:
     gm.graph.eliminate_dead_code()  # setitem is a side effect: kept
     gm.recompile()
     np.testing.assert_array_equal(gm(x).numpy(), [5.0, 0.0])
+
+
+def test_patches_are_restored_after_a_failed_trace() -> None:
+    call, getattr_ = ember.nn.Module.__call__, ember.nn.Module.__getattr__
+    with pytest.raises(UntraceableError):
+        ember.fx.symbolic_trace(Branchy())
+    assert ember.nn.Module.__call__ is call and ember.nn.Module.__getattr__ is getattr_
+    m = Branchy()
+    assert m(ember.randn(2, 4)).shape == (2, 4)  # eager calls work again

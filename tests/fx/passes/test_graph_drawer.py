@@ -50,3 +50,24 @@ def test_svg_with_graphviz_or_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> 
     assert not graph_drawer.svg_available()
     with pytest.raises(RuntimeError, match="Graphviz"):
         graph_drawer.to_svg(gm)
+
+
+def test_svg_pipes_dot_source_through_the_dot_program(tmp_path: object,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import stat
+    import sys
+
+    fake = tmp_path / "dot"  # type: ignore[operator]
+    fake.write_text(f"#!{sys.executable}\nimport sys\nsrc = sys.stdin.read()\n"
+                    "assert sys.argv[1:] == ['-Tsvg'], sys.argv\n"
+                    "print('<svg><!--' + str(src.count('->')) + ' edges--></svg>')\n")
+    os.chmod(fake, fake.stat().st_mode | stat.S_IEXEC)
+    monkeypatch.setattr(graph_drawer.shutil, "which", lambda name: str(fake))
+    gm = _gm()
+    svg = graph_drawer.to_svg(gm)
+    n_edges = sum(len(n.all_input_nodes) for n in gm.graph.nodes)
+    assert svg.strip() == f"<svg><!--{n_edges} edges--></svg>"
+    fake.write_text(f"#!{sys.executable}\nimport sys\nsys.stderr.write('bad')\nsys.exit(1)\n")
+    with pytest.raises(RuntimeError, match="dot failed: bad"):
+        graph_drawer.to_svg(gm)
