@@ -43,12 +43,17 @@ PH = PHBase()
 
 
 @has_side_effect
-def _assert_specialized(value: Any, expected: Any, name: str) -> None:
-    """Guard inserted for a concrete_args value: the traced code is only valid for it."""
-    if not (value is expected or (expected is not None and value == expected)):
-        raise AssertionError(f"{name} has been specialized to have value {expected!r} but got "
-                             f"another value ({value!r})")
+def _assert_is_none(value: Any, msg: str) -> None:
+    """Guard for a concrete_args value of None (torch.fx's node of the same name)."""
+    if value is not None:
+        raise AssertionError(msg)
 
+
+@has_side_effect
+def _assert(condition: Any, message: str) -> None:
+    """Guard for a concrete_args scalar: `_assert(x == value, msg)`, as torch._assert."""
+    if not condition:
+        raise AssertionError(message)
 
 
 class _Patcher:
@@ -280,8 +285,11 @@ class Tracer(TracerBase):
         if isinstance(value, PHBase):
             return self.create_proxy("placeholder", name, default, {})
         ph = self.create_proxy("placeholder", f"{name}_1", default, {})
-        if value is None or type(value) in (bool, int, float, str):
-            self.create_proxy("call_function", _assert_specialized, (ph, value, name), {})
+        msg = f"{name} has been specialized to have value {value} but got another value"
+        if value is None:
+            self.create_proxy("call_function", _assert_is_none, (ph, msg), {})
+        elif type(value) in (bool, int, float, str, complex):
+            self.create_proxy("call_function", _assert, (ph == value, msg), {})
         else:
             warnings.warn(f"fx: could not add a check that input {name} equals the concrete "
                           "value it was specialized to; passing another value is unchecked",

@@ -30,7 +30,7 @@ _IMPURE_NAMES = {
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
     "bernoulli", "multinomial", "normal", "poisson", "dropout", "dropout1d", "dropout2d",
     "dropout3d", "alpha_dropout", "feature_alpha_dropout", "rrelu", "manual_seed", "seed",
-    "set_rng_state", "print", "_assert", "_assert_specialized", "backward", "copy_",
+    "set_rng_state", "print", "_assert", "_assert_is_none", "backward", "copy_",
     "set_", "uniform_", "normal_", "exponential_", "geometric_", "cauchy_", "log_normal_",
     "random_", "bernoulli_", "requires_grad_", "retain_grad", "register_hook",
 }

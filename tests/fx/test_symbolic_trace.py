@@ -35,12 +35,16 @@ def _ember_name(t: object) -> str:
     return q[len("ember."):] if q.startswith("ember.") else q
 
 
+def _strip_torch(q: str) -> str:
+    return q[len("torch."):] if q.startswith("torch.") else q
+
+
 def node_list(gm: object, fw: str) -> list[tuple[str, str]]:
     out = []
     for n in gm.graph.nodes:  # type: ignore[attr-defined]
         t = n.target
         if not isinstance(t, str):
-            t = _torch_name(t) if fw == "torch" else _ember_name(t)
+            t = _strip_torch(_torch_name(t)) if fw == "torch" else _ember_name(t)
         out.append((n.op, t))
     return out
 
