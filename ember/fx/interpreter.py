@@ -184,6 +184,8 @@ def _note(e: BaseException, node: Node) -> None:
         f"\nOriginal traceback:\n{st.rstrip()}" if st else "")
     if hasattr(e, "add_note"):
         e.add_note(msg)
+    elif e.args and isinstance(e.args[0], str):  # Python 3.10: no notes
+        e.args = (e.args[0] + "\n" + msg,) + e.args[1:]
 
 
 class Transformer(Interpreter):
