@@ -99,6 +99,7 @@ class Graph:
 
     def __init__(self, owning_module: Any = None, tracer_cls: type | None = None,
                  tracer_extras: dict | None = None) -> None:
+        self._version = 0  # bumped by every edit; see Interpreter's plan cache
         self._root = Node(self, "", "root", "", (), {})
         self._len = 0
         self._ns = _Namespace()
@@ -193,6 +194,7 @@ class Graph:
         to_erase._remove_from_list()
         to_erase._erased = True
         self._len -= 1
+        self._version += 1
         to_erase._update_args_kwargs((), {})
 
     def node_copy(self, node: Node, arg_transform: Callable[[Node], Argument] = lambda x: x

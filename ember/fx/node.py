@@ -129,6 +129,7 @@ class Node:
         if x is self:
             return
         x._remove_from_list()
+        self.graph._version += 1
         p = self._prev
         p._next, x._prev, x._next, self._prev = x, p, self, x
 
@@ -163,6 +164,7 @@ class Node:
         return list(self._input_nodes)
 
     def _update_args_kwargs(self, args: tuple, kwargs: dict) -> None:
+        self.graph._version += 1  # cached plans (Interpreter) notice edits
         for old in self._input_nodes:
             old.users.pop(self, None)
         self._args, self._kwargs = args, kwargs

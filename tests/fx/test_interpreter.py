@@ -101,3 +101,15 @@ def test_transformer_identity_preserves_graph() -> None:
                                                            for n in gm.graph.nodes]
     x = ember.randn(3, 3)
     np.testing.assert_allclose(new(x).numpy(), gm(x).numpy())
+
+
+def test_interpreter_sees_graph_edits_between_runs() -> None:
+    gm = ember.fx.symbolic_trace(lambda x: x.relu() + 1)
+    interp = Interpreter(gm)
+    x = ember.tensor([-1.0, 2.0])
+    np.testing.assert_array_equal(interp.run(x).numpy(), [1.0, 3.0])
+    relu = next(n for n in gm.graph.nodes if n.target == "relu")
+    relu.target = "neg"  # same node count: the cached plan must still be refreshed
+    add = next(n for n in gm.graph.nodes if n.target is operator.add)
+    add.update_arg(1, 10)
+    np.testing.assert_array_equal(interp.run(x).numpy(), [11.0, 8.0])
