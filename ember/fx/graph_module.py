@@ -144,7 +144,7 @@ class GraphModule(Module):
         return out
 
     def _readable(self, name: str, include_stack_trace: bool) -> str:
-        lines = self._code.strip("\n").splitlines()
+        lines = self._code.strip("\n").rstrip().splitlines()
         body = []
         for i, line in enumerate(lines, start=4):
             node = self._lineno_map.get(i)
