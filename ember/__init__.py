@@ -79,3 +79,4 @@ from . import nn, optim  # noqa: E402
 # also has (ember.softmax, ember.conv2d, ...)
 globals().update(_ops.FUNCTIONS)
 _ops._registry.install_methods()
+from . import fx  # noqa: E402  (after the registry is published: fx indexes ember.*)
