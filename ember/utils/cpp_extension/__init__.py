@@ -48,7 +48,7 @@ def load(name: str, sources: str | Sequence[str], extra_cflags: Sequence[str] | 
     if is_standalone:
         raise NotImplementedError("load(is_standalone=True) is not supported by Ember")
     build_directory = build_directory or _build.get_build_directory(name, verbose)
-    b = _build.Build(name, _as_list(sources), _as_list(extra_cflags), _as_list(extra_ldflags),
+    b = _build.make_build(name, _as_list(sources), _as_list(extra_cflags), _as_list(extra_ldflags),
                      _as_list(extra_include_paths), build_directory, verbose)
     b.ensure_built()
     return b.load(is_python_module)

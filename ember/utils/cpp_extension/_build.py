@@ -28,7 +28,8 @@ from typing import Any
 _KEY_VERSION = "ember-cpp-1"  # bump when the build recipe changes
 _INCLUDE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "include")
 _EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-_loaded: dict[str, ModuleType] = {}
+_loaded: dict[str, ModuleType] = {}      # library path -> module
+_loaded_keys: dict[str, str] = {}        # module name -> key of the library loaded under it
 
 
 def ember_include_dir() -> str:
@@ -120,7 +121,7 @@ class Build:
 
     def __init__(self, name: str, sources: Sequence[str], extra_cflags: Sequence[str],
                  extra_ldflags: Sequence[str], extra_include_paths: Sequence[str],
-                 build_directory: str, verbose: bool) -> None:
+                 build_directory: str, verbose: bool, base_name: str | None = None) -> None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ValueError(f"extension name {name!r} must be a valid Python identifier "
                              f"(it names the module and TORCH_EXTENSION_NAME)")
@@ -151,7 +152,7 @@ class Build:
         }
         self.key = _digest(json.dumps(self.inputs, sort_keys=True).encode())[:20]
         self.library = os.path.join(self.build_dir, f"{name}.{self.key}{_EXT_SUFFIX}")
-        self.manifest = os.path.join(self.build_dir, f"{name}.last.json")
+        self.manifest = os.path.join(self.build_dir, f"{base_name or name}.last.json")
 
     def log(self, msg: str) -> None:
         if self.verbose:
@@ -264,7 +265,7 @@ class Build:
         for src, obj in zip(self.sources, objs):
             cmd = self._compile_cmd(src, obj)
             self.log(" ".join(cmd))
-            procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE,
+            procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, env=_c_locale(),
                                                 stderr=subprocess.STDOUT, text=True)))
         failed = []
         for _cmd, p in procs:
@@ -300,7 +301,7 @@ class Build:
         if self.verbose and what != "ninja":
             print(" ".join(cmd), file=sys.stderr)
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           cwd=self.build_dir)
+                           cwd=self.build_dir, env=_c_locale())
         if p.returncode != 0:
             self._fail(p.stdout)
         if self.verbose and p.stdout:
@@ -350,7 +351,27 @@ class Build:
             mod = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(mod)
             _loaded[self.library] = mod
+            _loaded_keys[self.name] = self.key
         return mod
+
+
+def make_build(name: str, sources: Sequence[str], extra_cflags: Sequence[str],
+               extra_ldflags: Sequence[str], extra_include_paths: Sequence[str],
+               build_directory: str, verbose: bool) -> Build:
+    """The Build for `name`, renamed <name>_v<n> when this process already imported a
+    different build of <name>: CPython keeps the first extension module of a given name, so a
+    rebuilt one must be imported under a new name (torch does the same)."""
+    version = 0
+    while True:
+        mod_name = name if version == 0 else f"{name}_v{version}"
+        b = Build(mod_name, sources, extra_cflags, extra_ldflags, extra_include_paths,
+                  build_directory, verbose, base_name=name)
+        if _loaded_keys.get(mod_name, b.key) == b.key:
+            if version:
+                b.log(f"Extension '{name}': a different build is already imported in this "
+                      f"process, so this one is named '{mod_name}'")
+            return b
+        version += 1
 
 
 _ERR_LOC = re.compile(r"^(?P<file>[^\s:][^:\n]*):(?P<line>\d+):(?:\d+:)? (?:fatal )?error:",
@@ -374,6 +395,11 @@ def _offending_lines(output: str, limit: int = 8) -> str:
         if 1 <= line <= len(text):
             quoted.append(f"  {path}:{line}: {text[line - 1].strip()}")
     return ("\n\nOffending source lines:\n" + "\n".join(quoted)) if quoted else ""
+
+
+def _c_locale() -> dict[str, str]:
+    """The environment with LC_ALL=C: the compiler's messages in plain ASCII quotes."""
+    return dict(os.environ, LC_ALL="C")
 
 
 def _ninja_escape(s: str) -> str:
