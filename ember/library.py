@@ -1,4 +1,4 @@
-"""ember.library: user ops (Python or C++ functions) that autograd, fx and `meta` treat as built-ins.
+"""ember.library: user ops (Python or C++ functions) that autograd, fx and meta treat as built-ins.
 
 `custom_op`, `register_autograd`, `register_fake`, `register_kernel`, `define`, `impl` and
 `Library` follow torch.library. Each op is published as `ember.ops.<ns>.<name>` (and
@@ -21,8 +21,18 @@ from .autograd.function import Function
 from .autograd.grad_mode import state as _gm
 from .ops import _registry
 
-__all__ = ["custom_op", "CustomOpDef", "register_autograd", "register_fake", "register_kernel",
-           "define", "impl", "Library", "infer_schema", "ops"]
+__all__ = [
+    "custom_op",
+    "CustomOpDef",
+    "register_autograd",
+    "register_fake",
+    "register_kernel",
+    "define",
+    "impl",
+    "Library",
+    "infer_schema",
+    "ops",
+]
 
 
 # ------------------------------------------------------------------------------------ schema
@@ -36,8 +46,10 @@ class _Arg:
     mutable: bool = False
 
 
-_ARG = re.compile(r"^\s*(?P<type>[A-Za-z_][\w\[\]?]*)\s*(?P<alias>\([a-z0-9]+!?\))?"
-                  r"(?P<tail>[\[\]?]*)\s+(?P<name>\w+)\s*(?:=\s*(?P<default>.+?))?\s*$")
+_ARG = re.compile(
+    r"^\s*(?P<type>[A-Za-z_][\w\[\]?]*)\s*(?P<alias>\([a-z0-9]+!?\))?"
+    r"(?P<tail>[\[\]?]*)\s+(?P<name>\w+)\s*(?:=\s*(?P<default>.+?))?\s*$"
+)
 
 
 def _parse_default(text: str) -> Any:
@@ -90,10 +102,16 @@ class Schema:
             if a is None:
                 raise RuntimeError(f"invalid schema {text!r}: cannot parse argument {part!r}")
             alias = a.group("alias") or ""
-            self.args.append(_Arg(a.group("name"), a.group("type") + a.group("tail"),
-                                  _parse_default(a.group("default"))
-                                  if a.group("default") is not None else None,
-                                  a.group("default") is not None, kw_only, "!" in alias))
+            self.args.append(
+                _Arg(
+                    a.group("name"),
+                    a.group("type") + a.group("tail"),
+                    _parse_default(a.group("default")) if a.group("default") is not None else None,
+                    a.group("default") is not None,
+                    kw_only,
+                    "!" in alias,
+                )
+            )
         ret = m.group("ret").strip()
         if ret.startswith("("):
             self.returns = [r.strip().split(" ")[0] for r in _split_top(ret[1:-1])]
@@ -107,17 +125,19 @@ class Schema:
         """All arguments in schema order, defaults filled (what setup_context sees as inputs)."""
         positional = [a for a in self.args if not a.kwarg_only]
         if len(args) > len(positional):
-            raise TypeError(f"{opname}() takes {len(positional)} positional arguments but "
-                            f"{len(args)} were given")
+            raise TypeError(
+                f"{opname}() takes {len(positional)} positional arguments but "
+                f"{len(args)} were given"
+            )
         out = list(args)
-        for a in self.args[len(args):]:
+        for a in self.args[len(args) :]:
             if a.name in kwargs:
                 out.append(kwargs[a.name])
             elif a.has_default:
                 out.append(a.default)
             else:
                 raise TypeError(f"{opname}() missing required argument '{a.name}'")
-        extra = set(kwargs) - {a.name for a in self.args[len(args):]}
+        extra = set(kwargs) - {a.name for a in self.args[len(args) :]}
         if extra:
             raise TypeError(f"{opname}() got unexpected keyword argument(s) {sorted(extra)}")
         return out
@@ -144,8 +164,20 @@ def _annotation_type(ann: Any, where: str) -> str:
     raise ValueError(f"infer_schema: unsupported type annotation {ann!r} for {where}")
 
 
-def infer_schema(fn: Callable, *, mutates_args: Iterable[str] | str = (),
-                 op_name: str | None = None) -> str:
+def _render_default(v: Any) -> str:
+    """A default as torch prints it in a schema (1.0 -> '1.', 'a' -> '"a"')."""
+    if isinstance(v, float) and v.is_integer():
+        return f"{int(v)}."
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_render_default(x) for x in v) + "]"
+    return repr(v)
+
+
+def infer_schema(
+    fn: Callable, *, mutates_args: Iterable[str] | str = (), op_name: str | None = None
+) -> str:
     """The schema string of a type-annotated Python function, as torch.library infers it."""
     import inspect
 
@@ -158,8 +190,10 @@ def infer_schema(fn: Callable, *, mutates_args: Iterable[str] | str = (),
     parts, kw_seen, idx = [], False, 0
     for p in sig.parameters.values():
         if p.name not in hints:
-            raise ValueError(f"infer_schema(func): Parameter {p.name} must have a type "
-                             f"annotation. Got func with signature {sig})")
+            raise ValueError(
+                f"infer_schema(func): Parameter {p.name} must have a type "
+                f"annotation. Got func with signature {sig})"
+            )
         if p.kind == p.KEYWORD_ONLY and not kw_seen:
             parts.append("*")
             kw_seen = True
@@ -167,7 +201,7 @@ def infer_schema(fn: Callable, *, mutates_args: Iterable[str] | str = (),
         if p.name in mut:
             t = t.replace("Tensor", f"Tensor(a{idx}!)", 1)
             idx += 1
-        d = "" if p.default is p.empty else f"={p.default!r}"
+        d = "" if p.default is p.empty else f"={_render_default(p.default)}"
         parts.append(f"{t} {p.name}{d}")
     ret = hints.get("return", type(None))
     if ret is type(None) or ret is None:
@@ -181,8 +215,14 @@ def infer_schema(fn: Callable, *, mutates_args: Iterable[str] | str = (),
 
 # ------------------------------------------------------------------------------------ the op
 _OPS: dict[str, _Op] = {}
-_DEVICE_KEYS = {"cpu": "cpu", "cuda": "cuda", "meta": "meta", "default": "default",
-                "compositeexplicitautograd": "default", "compositeimplicitautograd": "implicit"}
+_DEVICE_KEYS = {
+    "cpu": "cpu",
+    "cuda": "cuda",
+    "meta": "meta",
+    "default": "default",
+    "compositeexplicitautograd": "default",
+    "compositeimplicitautograd": "implicit",
+}
 
 
 def _key(types: str | Sequence[str] | None) -> list[str]:
@@ -192,8 +232,10 @@ def _key(types: str | Sequence[str] | None) -> list[str]:
     for t in [types] if isinstance(types, str) else types:
         k = _DEVICE_KEYS.get(str(t).lower())
         if k is None:
-            raise ValueError(f"unknown device type / dispatch key {t!r}; expected one of cpu, "
-                             f"cuda, meta, CompositeExplicitAutograd, CompositeImplicitAutograd")
+            raise ValueError(
+                f"unknown device type / dispatch key {t!r}; expected one of cpu, "
+                f"cuda, meta, CompositeExplicitAutograd, CompositeImplicitAutograd"
+            )
         out.append(k)
     return out
 
@@ -224,11 +266,11 @@ class _Op:
         self.fake: Callable | None = None
         self.backward: Callable | None = None
         self.setup_context: Callable | None = None
-        self.fn_cls = self._make_function()
+        self.fn_cls: Any = self._make_function()
         self.dispatcher = _registry._wrap(self._call, name, "function", f"{ns}.{name}")
         d = self.dispatcher
         d.__module__ = "ember.ops"
-        sig = self.schema.text[self.schema.text.index("("):]
+        sig = self.schema.text[self.schema.text.index("(") :]
         d.__doc__ = f"The custom operator {qualname}{sig}."
         d.default = d  # type: ignore[attr-defined]  # torch.ops.ns.name.default
         d._schema = f"{qualname}{sig}"  # type: ignore[attr-defined]
@@ -248,23 +290,33 @@ class _Op:
 
         def backward(ctx: Any, *grads: Any) -> Any:
             if op.backward is None:
-                raise RuntimeError(f"Trying to backward through {op.ns}.{op.name}.default but "
-                                   f"no autograd formula was registered. Please use "
-                                   f"register_autograd to add one.")
+                raise RuntimeError(
+                    f"Trying to backward through {op.ns}.{op.name}.default but "
+                    f"no autograd formula was registered. Please use "
+                    f"register_autograd to add one."
+                )
             res = op.backward(ctx, *grads)
             res = res if isinstance(res, tuple) else (res,)
             if len(res) != len(op.schema.args):
-                raise RuntimeError(f"{op.qualname}: the backward registered with "
-                                   f"register_autograd returned {len(res)} gradients, expected "
-                                   f"{len(op.schema.args)} (one per argument, None for "
-                                   f"non-Tensor ones)")
+                raise RuntimeError(
+                    f"{op.qualname}: the backward registered with "
+                    f"register_autograd returned {len(res)} gradients, expected "
+                    f"{len(op.schema.args)} (one per argument, None for "
+                    f"non-Tensor ones)"
+                )
             return res
 
         name = f"GeneratedBackwardFor_{self.ns}_{self.name}_default"
-        return type(name, (Function,), {"forward": staticmethod(forward),
-                                        "setup_context": staticmethod(setup_context),
-                                        "backward": staticmethod(backward),
-                                        "__module__": "ember.library"})
+        return type(
+            name,
+            (Function,),
+            {
+                "forward": staticmethod(forward),
+                "setup_context": staticmethod(setup_context),
+                "backward": staticmethod(backward),
+                "__module__": "ember.library",
+            },
+        )
 
     def _kernel(self, args: Sequence) -> Callable:
         ts = _tensors(args)
@@ -272,21 +324,28 @@ class _Op:
         if dev == "meta":
             if self.fake is not None:
                 return self.fake
-            raise RuntimeError(f"There was no fake impl registered for <CustomOpDef"
-                               f"({self.qualname})>. This is necessary for the meta device and "
-                               f"fx shape propagation. Please use register_fake to add one.")
+            raise RuntimeError(
+                f"There was no fake impl registered for <CustomOpDef"
+                f"({self.qualname})>. This is necessary for the meta device and "
+                f"fx shape propagation. Please use register_fake to add one."
+            )
         k = self.kernels.get(dev) or self.kernels.get("default") or self.kernels.get("implicit")
         if k is None:
-            raise NotImplementedError(f"Could not run '{self.qualname}' with arguments from the "
-                                      f"'{dev}' device: no kernel was registered for it "
-                                      f"(registered: {sorted(self.kernels) or 'none'})")
+            raise NotImplementedError(
+                f"Could not run '{self.qualname}' with arguments from the "
+                f"'{dev}' device: no kernel was registered for it "
+                f"(registered: {sorted(self.kernels) or 'none'})"
+            )
         return k
 
     def _call(self, *args: Any, **kwargs: Any) -> Any:
         bound = self.schema.bind(self.qualname, args, kwargs)
         kernel = self._kernel(bound)
-        needs_grad = _gm.enabled and any(t._requires_grad for t in _tensors(bound)) \
+        needs_grad = (
+            _gm.enabled
+            and any(t._requires_grad for t in _tensors(bound))
             and kernel is not self.kernels.get("implicit")
+        )
         if needs_grad:
             out = self.fn_cls.apply(*bound)
         else:
@@ -303,15 +362,21 @@ class _Op:
             n = len(rets)
             if n == 0:
                 if out is not None:
-                    raise RuntimeError(f"{self.qualname}: the schema returns () but the kernel "
-                                       f"returned {type(out).__name__}")
+                    raise RuntimeError(
+                        f"{self.qualname}: the schema returns () but the kernel "
+                        f"returned {type(out).__name__}"
+                    )
                 return
             if not isinstance(out, (tuple, list)) or len(out) != n:
-                raise RuntimeError(f"{self.qualname}: the schema returns {n} values but the "
-                                   f"kernel returned {type(out).__name__}")
+                raise RuntimeError(
+                    f"{self.qualname}: the schema returns {n} values but the "
+                    f"kernel returned {type(out).__name__}"
+                )
         elif rets[0] == "Tensor" and not isinstance(out, Tensor):
-            raise RuntimeError(f"{self.qualname}: the schema returns a Tensor but the kernel "
-                               f"returned {type(out).__name__}")
+            raise RuntimeError(
+                f"{self.qualname}: the schema returns a Tensor but the kernel "
+                f"returned {type(out).__name__}"
+            )
 
 
 # ------------------------------------------------------------------------------------ names
@@ -357,14 +422,17 @@ def _resolve(op: Any) -> _Op:
     if isinstance(op, str):
         found = _OPS.get(op)
         if found is None:
-            raise RuntimeError(f"operator {op} does not exist; define it first with define() or "
-                               f"custom_op()")
+            raise RuntimeError(
+                f"operator {op} does not exist; define it first with define() or custom_op()"
+            )
         return found
     found = getattr(op, "_ember_op", None)
     if isinstance(found, _Op):
         return found
-    raise TypeError(f"expected an operator (a 'ns::name' string, a CustomOpDef or "
-                    f"ember.ops.<ns>.<name>), got {type(op).__name__}")
+    raise TypeError(
+        f"expected an operator (a 'ns::name' string, a CustomOpDef or "
+        f"ember.ops.<ns>.<name>), got {type(op).__name__}"
+    )
 
 
 # ------------------------------------------------------------------------------------ API
@@ -389,18 +457,27 @@ class CustomOpDef:
     def register_fake(self, fn: Callable) -> Callable:
         return register_fake(self, fn)
 
-    def register_autograd(self, backward: Callable, *,
-                          setup_context: Callable | None = None) -> None:
+    def register_autograd(
+        self, backward: Callable, *, setup_context: Callable | None = None
+    ) -> None:
         register_autograd(self, backward, setup_context=setup_context)
 
-    def register_kernel(self, device_types: str | Sequence[str] | None,
-                        fn: Callable | None = None) -> Any:
+    def register_kernel(
+        self, device_types: str | Sequence[str] | None, fn: Callable | None = None
+    ) -> Any:
         return register_kernel(self, device_types, fn)
 
 
-def custom_op(name: str, fn: Callable | None = None, /, *, mutates_args: Iterable[str] | str,
-              device_types: str | Sequence[str] | None = None, schema: str | None = None,
-              tags: Any = None) -> Any:
+def custom_op(
+    name: str,
+    fn: Callable | None = None,
+    /,
+    *,
+    mutates_args: Iterable[str] | str,
+    device_types: str | Sequence[str] | None = None,
+    schema: str | None = None,
+    tags: Any = None,
+) -> Any:
     """Wrap `fn` (Python, or a C++ function with `schema=`) as the operator `name` ('ns::op')."""
 
     def deco(f: Callable) -> CustomOpDef:
@@ -414,8 +491,10 @@ def custom_op(name: str, fn: Callable | None = None, /, *, mutates_args: Iterabl
         if schema is not None:
             wanted = declared if mutates_args == "unknown" else wanted
         if mutates_args != "unknown" and declared != wanted:
-            raise ValueError(f"{name}: mutates_args {sorted(wanted)} does not match the mutable "
-                             f"arguments of the schema {sorted(declared)}")
+            raise ValueError(
+                f"{name}: mutates_args {sorted(wanted)} does not match the mutable "
+                f"arguments of the schema {sorted(declared)}"
+            )
         for k in _key(device_types):
             op.kernels[k] = f
         return CustomOpDef(op, f)
@@ -423,8 +502,9 @@ def custom_op(name: str, fn: Callable | None = None, /, *, mutates_args: Iterabl
     return deco(fn) if fn is not None else deco
 
 
-def register_fake(op: Any, func: Callable | None = None, /, *, lib: Any = None,
-                  _stacklevel: int = 1) -> Any:
+def register_fake(
+    op: Any, func: Callable | None = None, /, *, lib: Any = None, _stacklevel: int = 1
+) -> Any:
     """The shape-only implementation used on the meta device (and by fx shape propagation)."""
 
     def deco(f: Callable) -> Callable:
@@ -434,8 +514,9 @@ def register_fake(op: Any, func: Callable | None = None, /, *, lib: Any = None,
     return deco(func) if func is not None else deco
 
 
-def register_autograd(op: Any, backward: Callable, /, *, setup_context: Callable | None = None,
-                      lib: Any = None) -> None:
+def register_autograd(
+    op: Any, backward: Callable, /, *, setup_context: Callable | None = None, lib: Any = None
+) -> None:
     """backward(ctx, *grads) returns one gradient per argument; setup_context(ctx, inputs,
     output) saves what it needs."""
     o = _resolve(op)
@@ -443,8 +524,14 @@ def register_autograd(op: Any, backward: Callable, /, *, setup_context: Callable
     o.setup_context = setup_context
 
 
-def register_kernel(op: Any, device_types: str | Sequence[str] | None,
-                    func: Callable | None = None, /, *, lib: Any = None) -> Any:
+def register_kernel(
+    op: Any,
+    device_types: str | Sequence[str] | None,
+    func: Callable | None = None,
+    /,
+    *,
+    lib: Any = None,
+) -> Any:
     """The implementation for some device types (None: all of them)."""
 
     def deco(f: Callable) -> Callable:
@@ -459,8 +546,7 @@ def register_kernel(op: Any, device_types: str | Sequence[str] | None,
     return deco(func) if func is not None else deco
 
 
-def define(qualname: str, schema: str | None = None, *, lib: Any = None,
-           tags: Any = ()) -> None:
+def define(qualname: str, schema: str | None = None, *, lib: Any = None, tags: Any = ()) -> None:
     """Declare `qualname` ('ns::op') with `schema` ('(Tensor x) -> Tensor'); `impl` adds
     kernels. `define('ns::op(Tensor x) -> Tensor')` with the schema inline also works."""
     if schema is None:
@@ -471,8 +557,9 @@ def define(qualname: str, schema: str | None = None, *, lib: Any = None,
     _Op(qualname.strip(), schema)
 
 
-def impl(qualname: str, types: str | Sequence[str], func: Callable | None = None, *,
-         lib: Any = None) -> Any:
+def impl(
+    qualname: str, types: str | Sequence[str], func: Callable | None = None, *, lib: Any = None
+) -> Any:
     """Register `func` as the kernel of `qualname` for `types` ('cpu', 'meta',
     'CompositeExplicitAutograd', 'CompositeImplicitAutograd': autograd through its ops)."""
     return register_kernel(qualname, types, func)
@@ -493,9 +580,14 @@ class Library:
         define(f"{self.ns}::{name.strip()}", "(" + rest)
         return name.strip()
 
-    def impl(self, op_name: str | Callable, fn: Callable, dispatch_key: str = "", *,
-             with_keyset: bool = False) -> None:
+    def impl(
+        self,
+        op_name: str | Callable,
+        fn: Callable,
+        dispatch_key: str = "",
+        *,
+        with_keyset: bool = False,
+    ) -> None:
         name = op_name if isinstance(op_name, str) else _resolve(op_name).qualname
         qual = name if "::" in name else f"{self.ns}::{name}"
-        register_kernel(qual, dispatch_key or self.dispatch_key or "CompositeExplicitAutograd",
-                        fn)
+        register_kernel(qual, dispatch_key or self.dispatch_key or "CompositeExplicitAutograd", fn)

@@ -20,8 +20,9 @@ from ember.utils.cpp_extension import _build
 
 torch = pytest.importorskip("torch")
 
-pytestmark = pytest.mark.skipif(shutil.which(os.environ.get("CXX", "c++")) is None,
-                                reason="no C++ compiler")
+pytestmark = pytest.mark.skipif(
+    shutil.which(os.environ.get("CXX", "c++")) is None, reason="no C++ compiler"
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SEED = os.path.join(ROOT, "examples", "custom_op", "custom_op.cpp")
@@ -76,14 +77,25 @@ torch::Tensor half_roundtrip(torch::Tensor x) {
 }
 """
 
-FUNCTIONS = ["same", "fill_iota", "geometry", "data_address", "read_at", "wrong_accessor",
-             "item_sum", "factories", "ops_chain", "half_roundtrip"]
+FUNCTIONS = [
+    "same",
+    "fill_iota",
+    "geometry",
+    "data_address",
+    "read_at",
+    "wrong_accessor",
+    "item_sum",
+    "factories",
+    "ops_chain",
+    "half_roundtrip",
+]
 
 
 @pytest.fixture(scope="module")
 def seed(tmp_path_factory):
-    return cpp_extension.load(name="custom_op", sources=[SEED],
-                              build_directory=str(tmp_path_factory.mktemp("seed")))
+    return cpp_extension.load(
+        name="custom_op", sources=[SEED], build_directory=str(tmp_path_factory.mktemp("seed"))
+    )
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +104,12 @@ def inline(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setattr(_build, "_ninja", lambda: None)
     try:
-        return cpp_extension.load_inline(name="inline_ext", cpp_sources=INLINE,
-                                         functions=FUNCTIONS,
-                                         build_directory=str(tmp_path_factory.mktemp("inl")))
+        return cpp_extension.load_inline(
+            name="inline_ext",
+            cpp_sources=INLINE,
+            functions=FUNCTIONS,
+            build_directory=str(tmp_path_factory.mktemp("inl")),
+        )
     finally:
         mp.undo()
 
@@ -124,8 +139,9 @@ def test_forward_matches_torch_silu(seed, dtype):
     ref = torch.nn.functional.silu(torch.tensor(x))
     assert isinstance(out, ember.Tensor) and out.dtype == getattr(ember, dtype)
     tol = 1e-3 if dtype == "float16" else 1e-6
-    np.testing.assert_allclose(out.numpy().astype(np.float64), ref.numpy().astype(np.float64),
-                               rtol=tol, atol=tol)
+    np.testing.assert_allclose(
+        out.numpy().astype(np.float64), ref.numpy().astype(np.float64), rtol=tol, atol=tol
+    )
 
 
 def test_backward_through_function_matches_torch(seed):
@@ -149,8 +165,9 @@ def test_non_contiguous_inputs(seed):
     t = ember.tensor(base)
     for view in (t.t(), t[::2, 1::3], t[0].expand(6, 8)):
         assert not view.is_contiguous()
-        np.testing.assert_allclose(seed.custom_forward(view).numpy(),
-                                   _silu_np(view.numpy()), rtol=1e-12)
+        np.testing.assert_allclose(
+            seed.custom_forward(view).numpy(), _silu_np(view.numpy()), rtol=1e-12
+        )
     g = ember.ones(8, 6, dtype=ember.float64).t()  # a transposed gradient
     ref = torch.ops.aten.silu_backward(torch.ones(6, 8, dtype=torch.float64), torch.tensor(base))
     np.testing.assert_allclose(seed.custom_backward(g, t).numpy(), ref.numpy(), rtol=1e-12)
@@ -163,8 +180,11 @@ def test_empty_and_0d_inputs(seed):
 
 
 def test_torch_check_failure_is_runtime_error_with_message(seed):
-    with pytest.raises(RuntimeError, match=r"custom_backward: grad has shape \[2\] but input "
-                                           r"has shape \[3\]"):
+    with pytest.raises(
+        RuntimeError,
+        match=r"custom_backward: grad has shape \[2\] but input "
+        r"has shape \[3\]",
+    ):
         seed.custom_backward(ember.ones(2), ember.ones(3))
     with pytest.raises(RuntimeError, match="expected a floating tensor, got Long"):
         seed.custom_forward(ember.arange(3))
@@ -173,8 +193,9 @@ def test_torch_check_failure_is_runtime_error_with_message(seed):
 
 
 def test_dispatch_rejects_dtype_outside_its_list(seed):
-    with pytest.raises(NotImplementedError, match="\"custom_forward\" not implemented for "
-                                                  "'BFloat16'"):
+    with pytest.raises(
+        NotImplementedError, match="\"custom_forward\" not implemented for 'BFloat16'"
+    ):
         seed.custom_forward(ember.ones(2, dtype=ember.bfloat16))
 
 
@@ -195,20 +216,25 @@ def test_tensors_cross_without_copies(inline):
     assert view[1, 2].item() == 12.0
 
 
-@pytest.mark.parametrize("make", [lambda: ember.arange(24.).view(2, 3, 4).permute(2, 0, 1),
-                                  lambda: ember.ones(5, 1).expand(5, 3),
-                                  lambda: ember.empty(0, 2),
-                                  lambda: ember.tensor(3.0)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ember.arange(24.0).view(2, 3, 4).permute(2, 0, 1),
+        lambda: ember.ones(5, 1).expand(5, 3),
+        lambda: ember.empty(0, 2),
+        lambda: ember.tensor(3.0),
+    ],
+)
 def test_geometry_matches_python(inline, make):
     x = make()
     g = inline.geometry(x)
     n = x.dim()
-    assert g[:n] == list(x.shape) and g[n:2 * n] == list(x.stride())
-    assert g[2 * n:] == [n, x.numel(), int(x.is_contiguous()), 6]
+    assert g[:n] == list(x.shape) and g[n : 2 * n] == list(x.stride())
+    assert g[2 * n :] == [n, x.numel(), int(x.is_contiguous()), 6]
 
 
 def test_accessor_reads_strided_and_checks(inline):
-    t = ember.arange(12., dtype=ember.float64).view(3, 4).t()
+    t = ember.arange(12.0, dtype=ember.float64).view(3, 4).t()
     assert inline.read_at(t, 3, 2) == t[3, 2].item()
     with pytest.raises(IndexError, match="index 4 is out of bounds for dimension of size 4"):
         inline.read_at(t, 4, 0)
@@ -240,7 +266,7 @@ def test_ops_called_from_cpp_record_autograd(inline):
     ref.sum().backward()
     np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-6)
     np.testing.assert_allclose(ae.grad.numpy(), at.grad.numpy(), rtol=1e-5, atol=1e-6)
-    assert inline.item_sum(ember.arange(5.)) == 10.0
+    assert inline.item_sum(ember.arange(5.0)) == 10.0
 
 
 def test_half_conversions_round_like_torch(inline):

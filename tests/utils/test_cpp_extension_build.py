@@ -18,8 +18,9 @@ import ember
 from ember.utils import cpp_extension
 from ember.utils.cpp_extension import _build
 
-pytestmark = pytest.mark.skipif(shutil.which(os.environ.get("CXX", "c++")) is None,
-                                reason="no C++ compiler")
+pytestmark = pytest.mark.skipif(
+    shutil.which(os.environ.get("CXX", "c++")) is None, reason="no C++ compiler"
+)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -62,8 +63,13 @@ def built(tmp_path_factory):
 def test_cache_hit_from_a_second_process(built):
     src, build, mod = built
     before = {p: os.stat(build / p).st_mtime_ns for p in os.listdir(build)}
-    p = subprocess.run(_load_in_child(str(src), str(build)), capture_output=True, text=True,
-                       env=_env(), timeout=120)
+    p = subprocess.run(
+        _load_in_child(str(src), str(build)),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     assert "cache hit" in p.stderr and "Building" not in p.stderr
     assert "RESULT [2.0, 2.0]" in p.stdout
@@ -115,8 +121,16 @@ def test_concurrent_builds_share_one_build(tmp_path):
     src = tmp_path / "conc.cpp"
     src.write_text(SMALL % "5")
     build = str(tmp_path / "build")
-    procs = [subprocess.Popen(_load_in_child(str(src), build, "conc"), stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=_env()) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            _load_in_child(str(src), build, "conc"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=_env(),
+        )
+        for _ in range(2)
+    ]
     outs = [p.communicate(timeout=180) for p in procs]
     for p, (out, err) in zip(procs, outs):
         assert p.returncode == 0, err
@@ -144,8 +158,13 @@ def test_killed_build_leaves_no_stuck_lock(tmp_path):
     src = tmp_path / "killed.cpp"
     src.write_text(SMALL % "7")
     build = str(tmp_path / "build")
-    child = subprocess.Popen(_load_in_child(str(src), build, "killed"), stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, env=_env(), start_new_session=True)
+    child = subprocess.Popen(
+        _load_in_child(str(src), build, "killed"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        start_new_session=True,
+    )
     deadline = time.time() + 60
     while not _lock_held(build):
         assert child.poll() is None, "the build finished before it could be killed"
@@ -154,33 +173,43 @@ def test_killed_build_leaves_no_stuck_lock(tmp_path):
     os.killpg(child.pid, signal.SIGKILL)  # the build and its compiler, midway
     child.communicate()
     assert not _lock_held(build)
-    p = subprocess.run(_load_in_child(str(src), build, "killed"), capture_output=True,
-                       text=True, env=_env(), timeout=120)
+    p = subprocess.run(
+        _load_in_child(str(src), build, "killed"),
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert p.returncode == 0, p.stderr
     assert "RESULT [7.0, 7.0]" in p.stdout and "Building extension 'killed'" in p.stderr
 
 
 def test_compile_error_shows_compiler_output_and_source_line(tmp_path):
     src = tmp_path / "broken.cpp"
-    src.write_text("#include <torch/extension.h>\n"
-                   "torch::Tensor f(torch::Tensor x) {\n"
-                   "  return x + undefined_thing;\n"
-                   "}\n")
+    src.write_text(
+        "#include <torch/extension.h>\n"
+        "torch::Tensor f(torch::Tensor x) {\n"
+        "  return x + undefined_thing;\n"
+        "}\n"
+    )
     with pytest.raises(RuntimeError) as e:
         cpp_extension.load("broken", [str(src)], build_directory=str(tmp_path / "b"))
     msg = str(e.value)
     assert "Error building extension 'broken'" in msg
     assert "'undefined_thing' was not declared" in msg
     assert f"{src}:3: return x + undefined_thing;" in msg
-    assert not [f for f in os.listdir(tmp_path / "b") if f.startswith("broken.")
-                and f.endswith(".so")]
+    assert not [
+        f for f in os.listdir(tmp_path / "b") if f.startswith("broken.") and f.endswith(".so")
+    ]
 
 
 def test_unsupported_api_fails_at_compile_time_with_a_message(tmp_path):
     src = tmp_path / "unsup.cpp"
-    src.write_text("#include <torch/extension.h>\n"
-                   "#include <ATen/cuda/CUDAContext.h>\n"
-                   "torch::Tensor f(torch::Tensor x) { return x.cuda(); }\n")
+    src.write_text(
+        "#include <torch/extension.h>\n"
+        "#include <ATen/cuda/CUDAContext.h>\n"
+        "torch::Tensor f(torch::Tensor x) { return x.cuda(); }\n"
+    )
     with pytest.raises(RuntimeError) as e:
         cpp_extension.load("unsup", [str(src)], build_directory=str(tmp_path / "b"))
     msg = str(e.value)
@@ -198,7 +227,8 @@ def test_default_build_directory_follows_torch_extensions_dir(tmp_path, monkeypa
     monkeypatch.delenv("TORCH_EXTENSIONS_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert cpp_extension.get_default_build_root().startswith(
-        str(tmp_path / "cache" / "ember_extensions"))
+        str(tmp_path / "cache" / "ember_extensions")
+    )
 
 
 def test_build_extension_adds_ember_flags(tmp_path, monkeypatch):
@@ -211,11 +241,20 @@ def test_build_extension_adds_ember_flags(tmp_path, monkeypatch):
     cmd = BuildExtension(Distribution({"ext_modules": [ext]}))
     cmd.extensions = [ext]
     seen = []
-    monkeypatch.setattr("setuptools.command.build_ext.build_ext.build_extensions",
-                        lambda self: seen.append(list(self.extensions[0].extra_compile_args)))
+    monkeypatch.setattr(
+        "setuptools.command.build_ext.build_ext.build_extensions",
+        lambda self: seen.append(list(self.extensions[0].extra_compile_args)),
+    )
     cmd.build_extensions()
-    assert seen == [["-std=c++17", "-fvisibility=hidden", "-DTORCH_EXTENSION_NAME=myext",
-                     "-DTORCH_API_INCLUDE_EXTENSION_H", "-O2"]]
+    assert seen == [
+        [
+            "-std=c++17",
+            "-fvisibility=hidden",
+            "-DTORCH_EXTENSION_NAME=myext",
+            "-DTORCH_API_INCLUDE_EXTENSION_H",
+            "-O2",
+        ]
+    ]
     bad = CppExtension("cu", ["a.cpp"], extra_compile_args={"nvcc": ["-O2"]})
     cmd.extensions = [bad]
     with pytest.raises(NotImplementedError, match="CPU-only"):

@@ -15,9 +15,17 @@ from typing import Any
 
 from . import _build
 
-__all__ = ["load", "load_inline", "include_paths", "CppExtension", "CUDAExtension",
-           "BuildExtension", "get_default_build_root", "is_ninja_available",
-           "verify_ninja_availability"]
+__all__ = [
+    "load",
+    "load_inline",
+    "include_paths",
+    "CppExtension",
+    "CUDAExtension",
+    "BuildExtension",
+    "get_default_build_root",
+    "is_ninja_available",
+    "verify_ninja_availability",
+]
 
 
 def _as_list(x: Any) -> list[str]:
@@ -28,17 +36,26 @@ def _as_list(x: Any) -> list[str]:
 
 def _no_cuda(with_cuda: bool | None, extra_cuda_cflags: Any) -> None:
     if with_cuda or extra_cuda_cflags:
-        raise NotImplementedError("CUDA extensions are not supported: Ember's C++ extensions "
-                                  "run on CPU tensors (see docs/cpp-extension.md)")
+        raise NotImplementedError(
+            "CUDA extensions are not supported: Ember's C++ extensions "
+            "run on CPU tensors (see docs/cpp-extension.md)"
+        )
 
 
-def load(name: str, sources: str | Sequence[str], extra_cflags: Sequence[str] | None = None,
-         extra_cuda_cflags: Sequence[str] | None = None,
-         extra_ldflags: Sequence[str] | None = None,
-         extra_include_paths: Sequence[str] | None = None, build_directory: str | None = None,
-         verbose: bool = False, with_cuda: bool | None = None,
-         is_python_module: bool = True, is_standalone: bool = False,
-         keep_intermediates: bool = True) -> Any:
+def load(
+    name: str,
+    sources: str | Sequence[str],
+    extra_cflags: Sequence[str] | None = None,
+    extra_cuda_cflags: Sequence[str] | None = None,
+    extra_ldflags: Sequence[str] | None = None,
+    extra_include_paths: Sequence[str] | None = None,
+    build_directory: str | None = None,
+    verbose: bool = False,
+    with_cuda: bool | None = None,
+    is_python_module: bool = True,
+    is_standalone: bool = False,
+    keep_intermediates: bool = True,
+) -> Any:
     """Compile `sources` into a Python module named `name` (cached on disk) and import it.
 
     Returns the module; with is_python_module=False the library is loaded with ctypes and its
@@ -48,23 +65,37 @@ def load(name: str, sources: str | Sequence[str], extra_cflags: Sequence[str] | 
     if is_standalone:
         raise NotImplementedError("load(is_standalone=True) is not supported by Ember")
     build_directory = build_directory or _build.get_build_directory(name, verbose)
-    b = _build.make_build(name, _as_list(sources), _as_list(extra_cflags), _as_list(extra_ldflags),
-                     _as_list(extra_include_paths), build_directory, verbose)
+    b = _build.make_build(
+        name,
+        _as_list(sources),
+        _as_list(extra_cflags),
+        _as_list(extra_ldflags),
+        _as_list(extra_include_paths),
+        build_directory,
+        verbose,
+    )
     b.ensure_built()
     return b.load(is_python_module)
 
 
-def load_inline(name: str, cpp_sources: str | Sequence[str],
-                cuda_sources: str | Sequence[str] | None = None,
-                functions: str | Sequence[str] | dict[str, str] | None = None,
-                extra_cflags: Sequence[str] | None = None,
-                extra_cuda_cflags: Sequence[str] | None = None,
-                extra_ldflags: Sequence[str] | None = None,
-                extra_include_paths: Sequence[str] | None = None,
-                build_directory: str | None = None, verbose: bool = False,
-                with_cuda: bool | None = None, is_python_module: bool = True,
-                with_pytorch_error_handling: bool = True, keep_intermediates: bool = True,
-                use_pch: bool = False, no_implicit_headers: bool = False) -> Any:
+def load_inline(
+    name: str,
+    cpp_sources: str | Sequence[str],
+    cuda_sources: str | Sequence[str] | None = None,
+    functions: str | Sequence[str] | dict[str, str] | None = None,
+    extra_cflags: Sequence[str] | None = None,
+    extra_cuda_cflags: Sequence[str] | None = None,
+    extra_ldflags: Sequence[str] | None = None,
+    extra_include_paths: Sequence[str] | None = None,
+    build_directory: str | None = None,
+    verbose: bool = False,
+    with_cuda: bool | None = None,
+    is_python_module: bool = True,
+    with_pytorch_error_handling: bool = True,
+    keep_intermediates: bool = True,
+    use_pch: bool = False,
+    no_implicit_headers: bool = False,
+) -> Any:
     """Like `load`, from source strings: `<torch/extension.h>` is prepended and, when
     `functions` names functions (list, or dict name -> docstring), their bindings generated."""
     if cuda_sources:
@@ -80,8 +111,9 @@ def load_inline(name: str, cpp_sources: str | Sequence[str],
         if isinstance(functions, list | tuple):
             functions = {f: f for f in functions}
         if not isinstance(functions, dict):
-            raise ValueError(f"Expected 'functions' to be a list or dict, but was "
-                             f"{type(functions)}")
+            raise ValueError(
+                f"Expected 'functions' to be a list or dict, but was {type(functions)}"
+            )
         parts.append("PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {")
         for fn, doc in functions.items():
             doc = str(doc).replace("\\", "\\\\").replace('"', '\\"')
@@ -97,17 +129,27 @@ def load_inline(name: str, cpp_sources: str | Sequence[str],
         same = False
     if not same:  # rewriting an unchanged file would only disturb ninja's timestamps
         _build._atomic_write(path, text)
-    return load(name, [path], extra_cflags, None, extra_ldflags, extra_include_paths,
-                build_directory, verbose, None, is_python_module)
+    return load(
+        name,
+        [path],
+        extra_cflags,
+        None,
+        extra_ldflags,
+        extra_include_paths,
+        build_directory,
+        verbose,
+        None,
+        is_python_module,
+    )
 
 
 def include_paths(device_type: str = "cpu", torch_include_dirs: bool = True) -> list[str]:
     """Ember's C++ headers (where `<torch/extension.h>` lives) and pybind11's."""
     if device_type != "cpu":
-        raise NotImplementedError(f"include_paths('{device_type}'): Ember's C++ extensions "
-                                  f"are CPU-only")
-    return [_build.ember_include_dir(), _build.pybind11_include_dir()] \
-        if torch_include_dirs else []
+        raise NotImplementedError(
+            f"include_paths('{device_type}'): Ember's C++ extensions are CPU-only"
+        )
+    return [_build.ember_include_dir(), _build.pybind11_include_dir()] if torch_include_dirs else []
 
 
 def get_default_build_root() -> str:

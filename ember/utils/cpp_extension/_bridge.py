@@ -18,8 +18,18 @@ ndarray = np.ndarray
 
 # torch's c10::ScalarType numbering, which the headers use.
 DTYPE_CODE: dict[D.dtype, int] = {
-    D.uint8: 0, D.int8: 1, D.int16: 2, D.int32: 3, D.int64: 4, D.float16: 5, D.float32: 6,
-    D.float64: 7, D.complex64: 9, D.complex128: 10, D.bool_: 11, D.bfloat16: 15,
+    D.uint8: 0,
+    D.int8: 1,
+    D.int16: 2,
+    D.int32: 3,
+    D.int64: 4,
+    D.float16: 5,
+    D.float32: 6,
+    D.float64: 7,
+    D.complex64: 9,
+    D.complex128: 10,
+    D.bool_: 11,
+    D.bfloat16: 15,
 }
 CODE_DTYPE: dict[int, D.dtype] = {v: k for k, v in DTYPE_CODE.items()}
 
@@ -36,7 +46,7 @@ def factory(kind: str, shape: tuple, opts: tuple, fill: Any) -> Tensor:
     if kind == "empty":
         t = ember.empty(shape, **kwargs)
     elif kind == "full":
-        t = ember.full(shape, fill, **kwargs)
+        t = ember.full(shape, fill, **kwargs)  # type: ignore[attr-defined]
     else:
         t = getattr(ember, kind)(shape, **kwargs)
     if requires_grad:

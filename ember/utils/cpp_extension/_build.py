@@ -28,8 +28,8 @@ from typing import Any
 _KEY_VERSION = "ember-cpp-1"  # bump when the build recipe changes
 _INCLUDE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "include")
 _EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
-_loaded: dict[str, ModuleType] = {}      # library path -> module
-_loaded_keys: dict[str, str] = {}        # module name -> key of the library loaded under it
+_loaded: dict[str, ModuleType] = {}  # library path -> module
+_loaded_keys: dict[str, str] = {}  # module name -> key of the library loaded under it
 
 
 def ember_include_dir() -> str:
@@ -55,17 +55,18 @@ def compiler() -> str:
     return os.environ.get("CXX", "c++")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiler_version(cxx: str) -> str:
     try:
         out = subprocess.run([cxx, "--version"], capture_output=True, text=True, check=True)
     except (OSError, subprocess.CalledProcessError) as e:
-        raise RuntimeError(f"cannot run the C++ compiler '{cxx}' (set CXX to choose one): {e}")\
-            from e
+        raise RuntimeError(
+            f"cannot run the C++ compiler '{cxx}' (set CXX to choose one): {e}"
+        ) from e
     return out.stdout.strip()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _headers_digest() -> str:
     """Ember's shipped headers and the versions of what they build on."""
     import pybind11
@@ -89,8 +90,7 @@ def default_build_root() -> str:
     """TORCH_EXTENSIONS_DIR, else a per-user cache folder; then py<ver>_cpu as torch does."""
     root = os.environ.get("TORCH_EXTENSIONS_DIR")
     if root is None:
-        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"),
-                                                                 ".cache")
+        cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
         root = os.path.join(cache, "ember_extensions")
     tag = f"py{sys.version_info.major}{sys.version_info.minor}{getattr(sys, 'abiflags', '')}_cpu"
     return os.path.join(root, tag)
@@ -119,12 +119,22 @@ def _read_sources(sources: Sequence[str]) -> dict[str, str]:
 class Build:
     """One extension's inputs, its cache key and where its library lives."""
 
-    def __init__(self, name: str, sources: Sequence[str], extra_cflags: Sequence[str],
-                 extra_ldflags: Sequence[str], extra_include_paths: Sequence[str],
-                 build_directory: str, verbose: bool, base_name: str | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        sources: Sequence[str],
+        extra_cflags: Sequence[str],
+        extra_ldflags: Sequence[str],
+        extra_include_paths: Sequence[str],
+        build_directory: str,
+        verbose: bool,
+        base_name: str | None = None,
+    ) -> None:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError(f"extension name {name!r} must be a valid Python identifier "
-                             f"(it names the module and TORCH_EXTENSION_NAME)")
+            raise ValueError(
+                f"extension name {name!r} must be a valid Python identifier "
+                f"(it names the module and TORCH_EXTENSION_NAME)"
+            )
         self.name = name
         self.sources = [os.path.abspath(s) for s in sources]
         if not self.sources:
@@ -136,13 +146,20 @@ class Build:
         self.verbose = verbose
         self.cxx = compiler()
         includes = [os.path.abspath(p) for p in extra_include_paths]
-        self.cflags = ([f"-I{p}" for p in includes]
-                       + [f"-isystem{p}" for p in system_include_dirs()]
-                       + ["-fPIC", "-std=c++17", "-fvisibility=hidden",
-                          f"-DTORCH_EXTENSION_NAME={name}", "-DTORCH_API_INCLUDE_EXTENSION_H"]
-                       + list(extra_cflags))
+        self.cflags = (
+            [f"-I{p}" for p in includes]
+            + [f"-isystem{p}" for p in system_include_dirs()]
+            + [
+                "-fPIC",
+                "-std=c++17",
+                "-fvisibility=hidden",
+                f"-DTORCH_EXTENSION_NAME={name}",
+                "-DTORCH_API_INCLUDE_EXTENSION_H",
+            ]
+            + list(extra_cflags)
+        )
         self.ldflags = ["-shared"] + list(extra_ldflags)
-        self.inputs = {
+        self.inputs: dict[str, Any] = {
             "recipe": _KEY_VERSION,
             "sources": _read_sources(self.sources),
             "cflags": self.cflags,
@@ -201,12 +218,18 @@ class Build:
                 changed.append(f"source {s} removed")
             elif old_src[s] != new_src[s]:
                 changed.append(f"source {s} changed")
-        for k, what in (("cflags", "compiler flags"), ("ldflags", "linker flags"),
-                        ("headers", "Ember's headers (or pybind11/Python)"),
-                        ("compiler", "the compiler"), ("recipe", "Ember's build recipe")):
+        for k, what in (
+            ("cflags", "compiler flags"),
+            ("ldflags", "linker flags"),
+            ("headers", "Ember's headers (or pybind11/Python)"),
+            ("compiler", "the compiler"),
+            ("recipe", "Ember's build recipe"),
+        ):
             if last.get(k) != self.inputs[k]:
-                changed.append(f"{what} changed" + (
-                    f": {last.get(k)} -> {self.inputs[k]}" if k.endswith("flags") else ""))
+                changed.append(
+                    f"{what} changed"
+                    + (f": {last.get(k)} -> {self.inputs[k]}" if k.endswith("flags") else "")
+                )
         if not changed:
             return "the library built before for these inputs was removed"
         return "; ".join(changed)
@@ -223,8 +246,10 @@ class Build:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                self.log(f"Extension '{self.name}': waiting for another process building in "
-                         f"{self.build_dir}")
+                self.log(
+                    f"Extension '{self.name}': waiting for another process building in "
+                    f"{self.build_dir}"
+                )
                 fcntl.flock(fd, fcntl.LOCK_EX)
             if self.cached():  # the process we waited for built it
                 self.log(f"Extension '{self.name}': built by another process, loading")
@@ -265,8 +290,18 @@ class Build:
         for src, obj in zip(self.sources, objs):
             cmd = self._compile_cmd(src, obj)
             self.log(" ".join(cmd))
-            procs.append((cmd, subprocess.Popen(cmd, stdout=subprocess.PIPE, env=_c_locale(),
-                                                stderr=subprocess.STDOUT, text=True)))
+            procs.append(
+                (
+                    cmd,
+                    subprocess.Popen(
+                        cmd,
+                        stdout=subprocess.PIPE,
+                        env=_c_locale(),
+                        stderr=subprocess.STDOUT,
+                        text=True,
+                    ),
+                )
+            )
         failed = []
         for _cmd, p in procs:
             out_text, _ = p.communicate()
@@ -300,16 +335,23 @@ class Build:
     def _run(self, cmd: list[str], what: str) -> None:
         if self.verbose and what != "ninja":
             print(" ".join(cmd), file=sys.stderr)
-        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           cwd=self.build_dir, env=_c_locale())
+        p = subprocess.run(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            cwd=self.build_dir,
+            env=_c_locale(),
+        )
         if p.returncode != 0:
             self._fail(p.stdout)
         if self.verbose and p.stdout:
             print(p.stdout, file=sys.stderr)
 
     def _fail(self, output: str) -> None:
-        raise RuntimeError(f"Error building extension '{self.name}':\n{output.rstrip()}"
-                           f"{_offending_lines(output)}")
+        raise RuntimeError(
+            f"Error building extension '{self.name}':\n{output.rstrip()}{_offending_lines(output)}"
+        )
 
     def _collect_deps(self, objs: list[str]) -> dict[str, str]:
         """Local headers the sources included (from the compiler's depfiles), with digests."""
@@ -355,27 +397,44 @@ class Build:
         return mod
 
 
-def make_build(name: str, sources: Sequence[str], extra_cflags: Sequence[str],
-               extra_ldflags: Sequence[str], extra_include_paths: Sequence[str],
-               build_directory: str, verbose: bool) -> Build:
+def make_build(
+    name: str,
+    sources: Sequence[str],
+    extra_cflags: Sequence[str],
+    extra_ldflags: Sequence[str],
+    extra_include_paths: Sequence[str],
+    build_directory: str,
+    verbose: bool,
+) -> Build:
     """The Build for `name`, renamed <name>_v<n> when this process already imported a
     different build of <name>: CPython keeps the first extension module of a given name, so a
     rebuilt one must be imported under a new name (torch does the same)."""
     version = 0
     while True:
         mod_name = name if version == 0 else f"{name}_v{version}"
-        b = Build(mod_name, sources, extra_cflags, extra_ldflags, extra_include_paths,
-                  build_directory, verbose, base_name=name)
+        b = Build(
+            mod_name,
+            sources,
+            extra_cflags,
+            extra_ldflags,
+            extra_include_paths,
+            build_directory,
+            verbose,
+            base_name=name,
+        )
         if _loaded_keys.get(mod_name, b.key) == b.key:
             if version:
-                b.log(f"Extension '{name}': a different build is already imported in this "
-                      f"process, so this one is named '{mod_name}'")
+                b.log(
+                    f"Extension '{name}': a different build is already imported in this "
+                    f"process, so this one is named '{mod_name}'"
+                )
             return b
         version += 1
 
 
-_ERR_LOC = re.compile(r"^(?P<file>[^\s:][^:\n]*):(?P<line>\d+):(?:\d+:)? (?:fatal )?error:",
-                      re.MULTILINE)
+_ERR_LOC = re.compile(
+    r"^(?P<file>[^\s:][^:\n]*):(?P<line>\d+):(?:\d+:)? (?:fatal )?error:", re.MULTILINE
+)
 
 
 def _offending_lines(output: str, limit: int = 8) -> str:

@@ -33,13 +33,18 @@ class BuildExtension(build_ext):
             args = ext.extra_compile_args
             if isinstance(args, dict):
                 if args.get("nvcc"):
-                    raise NotImplementedError(f"extension '{ext.name}': nvcc flags given, but "
-                                              f"Ember's C++ extensions are CPU-only")
+                    raise NotImplementedError(
+                        f"extension '{ext.name}': nvcc flags given, but "
+                        f"Ember's C++ extensions are CPU-only"
+                    )
                 args = list(args.get("cxx", []))
             short = ext.name.split(".")[-1]
-            ext.extra_compile_args = ["-std=c++17", "-fvisibility=hidden",
-                                      f"-DTORCH_EXTENSION_NAME={short}",
-                                      "-DTORCH_API_INCLUDE_EXTENSION_H"] + list(args or [])
+            ext.extra_compile_args = [
+                "-std=c++17",
+                "-fvisibility=hidden",
+                f"-DTORCH_EXTENSION_NAME={short}",
+                "-DTORCH_API_INCLUDE_EXTENSION_H",
+            ] + list(args or [])
         super().build_extensions()
 
     def get_ext_filename(self, ext_name: str) -> str:
