@@ -7,6 +7,7 @@ and killed builds, compiler errors) lives in test_cpp_extension_build.py.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 
@@ -68,6 +69,10 @@ torch::Tensor ops_chain(torch::Tensor a, torch::Tensor b) {
   return torch::sigmoid(a * b + 1.0).sum(0) - a.mean();
 }
 
+double opt_sum(std::optional<torch::Tensor> t) { return t ? t->sum().item<double>() : -1.0; }
+
+void warn_me(int64_t n) { TORCH_WARN("careful with ", n); }
+
 torch::Tensor half_roundtrip(torch::Tensor x) {
   auto out = torch::empty_like(x);
   const at::Half* p = x.data_ptr<at::Half>();
@@ -88,6 +93,8 @@ FUNCTIONS = [
     "factories",
     "ops_chain",
     "half_roundtrip",
+    "opt_sum",
+    "warn_me",
 ]
 
 
@@ -276,6 +283,12 @@ def test_half_conversions_round_like_torch(inline):
     assert out.numpy().tobytes() == ref.numpy().tobytes()
 
 
+def test_optional_tensor_and_warning(inline):
+    assert inline.opt_sum(None) == -1.0 and inline.opt_sum(ember.ones(3)) == 3.0
+    with pytest.warns(UserWarning, match="careful with 3"):
+        inline.warn_me(3)
+
+
 def test_load_inline_functions_have_docstrings(inline):
     assert inline.same.__doc__.strip().startswith("same(")
 
@@ -309,3 +322,15 @@ def test_include_paths_and_errors():
         cpp_extension.load("x", [SEED], with_cuda=True)
     with pytest.raises(ValueError, match="valid Python identifier"):
         cpp_extension.load("bad-name", [SEED], build_directory="/nonexistent")
+
+
+def test_example_script_runs(seed, capsys):
+    spec = importlib.util.spec_from_file_location(
+        "custom_op_example", os.path.join(ROOT, "examples", "custom_op", "custom_op.py")
+    )
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    res = example.main(build_directory=os.path.dirname(seed.__file__), verbose=True)
+    assert res == {"gradcheck": True, "library_gradcheck": True, "meta_shape": (2, 3)}
+    out, err = capsys.readouterr()
+    assert "cache hit" in err and "forward matches x * sigmoid(x): True" in out
