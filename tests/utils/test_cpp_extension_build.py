@@ -95,14 +95,18 @@ def test_rebuild_on_change_says_why(built, capsys):
     assert "cache hit" in capsys.readouterr().err and m1 is mod
 
 
-def test_rebuild_reasons_for_flags_and_headers(built, monkeypatch):
+def test_rebuild_reasons_for_flags_and_headers(built, monkeypatch, capsys):
     src, build, _mod = built
     b = _build.Build("small", [str(src)], ["-O2"], [], [], str(build), False)
     assert not b.cached()
     assert "compiler flags changed" in b.why_rebuild() and "-O2" in b.why_rebuild()
+    # a change of Ember's headers recompiles the sources (not only relinks old objects)
     monkeypatch.setattr(_build, "_headers_digest", lambda: "other")
-    b = _build.Build("small", [str(src)], [], [], [], str(build), False)
+    b = _build.Build("small", [str(src)], [], [], [], str(build), True)
     assert not b.cached() and "Ember's headers" in b.why_rebuild()
+    b.ensure_built()
+    err = capsys.readouterr().err
+    assert f"-c {src}" in err and not [f for f in os.listdir(build) if f.startswith("obj-")]
 
 
 def test_changed_local_header_rebuilds(tmp_path, capsys):

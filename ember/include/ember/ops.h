@@ -16,13 +16,6 @@ inline pybind11::tuple shape_tuple(c10::IntArrayRef s) {
   return t;
 }
 
-inline pybind11::object py_options(const c10::TensorOptions& o, const at::Tensor* like) {
-  int dtype = o.has_dtype() ? static_cast<int>(o.dtype().toScalarType())
-              : like ? static_cast<int>(like->scalar_type()) : -1;
-  std::string dev = o.has_device() ? o.device().str() : like ? like->device().str() : "";
-  return pybind11::make_tuple(dtype, dev, o.requires_grad());
-}
-
 // bridge.<fn>(*args) -> Tensor
 template <class... A>
 at::Tensor call(const char* fn, A&&... a) {
@@ -36,43 +29,50 @@ at::Tensor method(const at::Tensor& self, const char* name, A&&... a) {
   return from_py(h.attr(name)(std::forward<A>(a)...));
 }
 
+// ------------------------------------------------------------------------------ factories
+// kind: 0 empty, 1 zeros, 2 ones, 3 full. CPU tensors come from NumPy directly; meta tensors
+// and requires_grad go through ember's own factories.
+inline at::Tensor factory(int kind, c10::IntArrayRef size, const c10::TensorOptions& o,
+                          const at::Tensor* like, const c10::Scalar* fill) {
+  c10::ScalarType st = o.has_dtype() ? o.dtype().toScalarType()
+                       : like        ? like->scalar_type()
+                                     : default_dtype();
+  c10::Device dev = o.has_device() ? o.device() : like ? like->device() : c10::Device(c10::kCPU);
+  pybind11::object value = fill ? fill->to_py() : pybind11::object(pybind11::int_(0));
+  if (dev.is_cpu() && !o.requires_grad())
+    return numpy_factory(kind, shape_tuple(size), st, value.ptr());
+  static const char* names[] = {"empty", "zeros", "ones", "full"};
+  return call("factory", names[kind], shape_tuple(size),
+              pybind11::make_tuple(static_cast<int>(st), dev.str(), o.requires_grad()), value);
+}
 }  // namespace detail
 }  // namespace ember
 
 namespace at {
 
-// ------------------------------------------------------------------------------ factories
 inline Tensor empty(c10::IntArrayRef size, const c10::TensorOptions& o = {}) {
-  return ember::detail::call("factory", "empty", ember::detail::shape_tuple(size),
-                             ember::detail::py_options(o, nullptr), 0);
+  return ember::detail::factory(0, size, o, nullptr, nullptr);
 }
 inline Tensor zeros(c10::IntArrayRef size, const c10::TensorOptions& o = {}) {
-  return ember::detail::call("factory", "zeros", ember::detail::shape_tuple(size),
-                             ember::detail::py_options(o, nullptr), 0);
+  return ember::detail::factory(1, size, o, nullptr, nullptr);
 }
 inline Tensor ones(c10::IntArrayRef size, const c10::TensorOptions& o = {}) {
-  return ember::detail::call("factory", "ones", ember::detail::shape_tuple(size),
-                             ember::detail::py_options(o, nullptr), 1);
+  return ember::detail::factory(2, size, o, nullptr, nullptr);
 }
 inline Tensor full(c10::IntArrayRef size, const c10::Scalar& v, const c10::TensorOptions& o = {}) {
-  return ember::detail::call("factory", "full", ember::detail::shape_tuple(size),
-                             ember::detail::py_options(o, nullptr), v.to_py());
+  return ember::detail::factory(3, size, o, nullptr, &v);
 }
 inline Tensor empty_like(const Tensor& t, const c10::TensorOptions& o = {}) {
-  return ember::detail::call("factory", "empty", ember::detail::shape_tuple(t.sizes()),
-                             ember::detail::py_options(o, &t), 0);
+  return ember::detail::factory(0, t.sizes(), o, &t, nullptr);
 }
 inline Tensor zeros_like(const Tensor& t, const c10::TensorOptions& o = {}) {
-  return ember::detail::call("factory", "zeros", ember::detail::shape_tuple(t.sizes()),
-                             ember::detail::py_options(o, &t), 0);
+  return ember::detail::factory(1, t.sizes(), o, &t, nullptr);
 }
 inline Tensor ones_like(const Tensor& t, const c10::TensorOptions& o = {}) {
-  return ember::detail::call("factory", "ones", ember::detail::shape_tuple(t.sizes()),
-                             ember::detail::py_options(o, &t), 1);
+  return ember::detail::factory(2, t.sizes(), o, &t, nullptr);
 }
 inline Tensor full_like(const Tensor& t, const c10::Scalar& v, const c10::TensorOptions& o = {}) {
-  return ember::detail::call("factory", "full", ember::detail::shape_tuple(t.sizes()),
-                             ember::detail::py_options(o, &t), v.to_py());
+  return ember::detail::factory(3, t.sizes(), o, &t, &v);
 }
 
 // ------------------------------------------------------------------------------ methods

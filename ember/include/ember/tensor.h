@@ -299,63 +299,154 @@ struct type_caster<at::Tensor> {
 namespace ember {
 namespace detail {
 
-// The Python side of the bridge (ember/utils/cpp_extension/_bridge.py), imported once.
-inline pybind11::module_& bridge() {
-  static auto* m = new pybind11::module_(
-      pybind11::module_::import("ember.utils.cpp_extension._bridge"));
-  return *m;
+// The Python side of the bridge (ember/utils/cpp_extension/_bridge.py) and the objects the
+// conversions need, looked up once per extension module and kept for the process's life.
+struct Bridge {
+  PyObject* module;
+  PyObject* tensor_type;
+  PyObject* ndarray_type;
+  PyObject* codes;        // {ember dtype: ScalarType code}
+  PyObject* cpu;          // ember's cpu device object (every CPU tensor holds this one)
+  PyObject* make;         // ember._tensor.make(array, dtype, device)
+  PyObject* default_code; // () -> code of the default dtype
+  PyObject* np_fn[4];     // numpy empty, zeros, ones, full
+  PyObject* np_dtype[16]; // by ScalarType code
+  PyObject* dtype[16];    // ember dtypes by ScalarType code
+  PyObject* s_data;
+  PyObject* s_device;
+  PyObject* s_dtype;
+  PyObject* s_type;
+};
+
+inline Bridge& bridge_state() {
+  static Bridge* b = [] {
+    auto* r = new Bridge();
+    pybind11::module_ m = pybind11::module_::import("ember.utils.cpp_extension._bridge");
+    auto get = [&](const char* name) { return pybind11::object(m.attr(name)).release().ptr(); };
+    r->tensor_type = get("Tensor");
+    r->ndarray_type = get("ndarray");
+    r->codes = get("DTYPE_CODE");
+    r->cpu = get("CPU");
+    r->make = get("make");
+    r->default_code = get("default_code");
+    pybind11::tuple fns = pybind11::reinterpret_borrow<pybind11::tuple>(
+        pybind11::handle(get("NUMPY_FACTORIES")));
+    for (int i = 0; i < 4; ++i) r->np_fn[i] = pybind11::object(fns[i]).release().ptr();
+    pybind11::tuple npd = pybind11::reinterpret_borrow<pybind11::tuple>(
+        pybind11::handle(get("NP_DTYPES")));
+    pybind11::tuple emd = pybind11::reinterpret_borrow<pybind11::tuple>(
+        pybind11::handle(get("EMBER_DTYPES")));
+    for (int i = 0; i < 16; ++i) {
+      r->np_dtype[i] = pybind11::object(npd[i]).release().ptr();
+      r->dtype[i] = pybind11::object(emd[i]).release().ptr();
+    }
+    r->s_data = PyUnicode_InternFromString("_data");
+    r->s_device = PyUnicode_InternFromString("device");
+    r->s_dtype = PyUnicode_InternFromString("dtype");
+    r->s_type = PyUnicode_InternFromString("type");
+    r->module = m.release().ptr();
+    return r;
+  }();
+  return *b;
+}
+
+inline pybind11::module_ bridge() {
+  return pybind11::reinterpret_borrow<pybind11::module_>(bridge_state().module);
 }
 
 inline bool is_ember_tensor(PyObject* obj) {
-  static PyObject* cls = pybind11::object(bridge().attr("Tensor")).release().ptr();
+  PyObject* cls = bridge_state().tensor_type;
+  if (reinterpret_cast<PyObject*>(Py_TYPE(obj)) == cls) return true;
   int r = PyObject_IsInstance(obj, cls);
   if (r < 0) throw pybind11::error_already_set();
   return r == 1;
 }
 
+// Sizes, element strides, numel and data pointer of a NumPy array, read from its struct.
+inline void read_geometry(TensorImpl& impl, PyObject* arr) {
+  TORCH_CHECK(PyObject_TypeCheck(arr, reinterpret_cast<PyTypeObject*>(bridge_state().ndarray_type)),
+              "Ember C++ extensions: the tensor is not backed by a NumPy array");
+  auto* a = reinterpret_cast<NumpyArrayHead*>(arr);
+  const int64_t isz = static_cast<int64_t>(c10::elementSize(impl.dtype));
+  impl.sizes.resize(a->nd);
+  impl.strides.resize(a->nd);
+  int64_t n = 1;
+  for (int i = 0; i < a->nd; ++i) {
+    impl.sizes[i] = a->dimensions[i];
+    impl.strides[i] = a->strides[i] / isz;
+    n *= a->dimensions[i];
+  }
+  impl.numel = n;
+  if (n == 0 || impl.device.is_meta()) {  // torch's contiguous strides (NumPy zeroes these)
+    int64_t acc = 1;
+    for (int i = a->nd - 1; i >= 0; --i) {
+      impl.strides[i] = acc;
+      acc *= impl.sizes[i] > 1 ? impl.sizes[i] : 1;
+    }
+  }
+  impl.data = impl.device.is_meta() ? nullptr : a->data;
+}
+
+inline pybind11::object getattr_(PyObject* o, PyObject* name) {
+  PyObject* r = PyObject_GetAttr(o, name);
+  if (r == nullptr) throw pybind11::error_already_set();
+  return pybind11::reinterpret_steal<pybind11::object>(r);
+}
+
 inline std::shared_ptr<TensorImpl> impl_from_py(PyObject* obj) {
-  static PyObject* ndarray = pybind11::object(bridge().attr("ndarray")).release().ptr();
-  static PyObject* codes = pybind11::object(bridge().attr("DTYPE_CODE")).release().ptr();
+  Bridge& b = bridge_state();
   auto impl = std::make_shared<TensorImpl>();
   impl->tensor = obj;
   Py_INCREF(obj);
-  pybind11::handle h(obj);
-  pybind11::object arr = h.attr("_data");
-  pybind11::object dev = h.attr("device").attr("type");
-  std::string devtype = dev.cast<std::string>();
-  if (devtype == "meta") {
-    impl->device = c10::Device(c10::kMeta);
-  } else if (devtype != "cpu") {
-    throw c10::Error("Ember C++ extensions take CPU (or meta) tensors, got a tensor on " +
-                     devtype);
-  }
-  PyObject* code = PyDict_GetItem(codes, h.attr("dtype").ptr());  // borrowed
-  TORCH_CHECK(code != nullptr, "Ember C++ extensions: unsupported dtype ",
-              pybind11::str(h.attr("dtype")).cast<std::string>());
-  impl->dtype = static_cast<c10::ScalarType>(PyLong_AsLong(code));
-  TORCH_CHECK(PyObject_TypeCheck(arr.ptr(), reinterpret_cast<PyTypeObject*>(ndarray)),
-              "Ember C++ extensions: the tensor is not backed by a NumPy array");
-  auto* a = reinterpret_cast<NumpyArrayHead*>(arr.ptr());
-  const int64_t isz = static_cast<int64_t>(c10::elementSize(impl->dtype));
-  impl->sizes.resize(a->nd);
-  impl->strides.resize(a->nd);
-  int64_t n = 1;
-  for (int i = 0; i < a->nd; ++i) {
-    impl->sizes[i] = a->dimensions[i];
-    impl->strides[i] = a->strides[i] / isz;
-    n *= a->dimensions[i];
-  }
-  impl->numel = n;
-  if (n == 0 || impl->device.is_meta()) {  // torch's contiguous strides (NumPy zeroes these)
-    int64_t acc = 1;
-    for (int i = a->nd - 1; i >= 0; --i) {
-      impl->strides[i] = acc;
-      acc *= impl->sizes[i] > 1 ? impl->sizes[i] : 1;
+  pybind11::object dev = getattr_(obj, b.s_device);
+  if (dev.ptr() != b.cpu) {
+    std::string devtype = getattr_(dev.ptr(), b.s_type).cast<std::string>();
+    if (devtype == "meta") {
+      impl->device = c10::Device(c10::kMeta);
+    } else if (devtype != "cpu") {
+      throw c10::Error("Ember C++ extensions take CPU (or meta) tensors, got a tensor on " +
+                       devtype);
     }
   }
-  impl->data = impl->device.is_meta() ? nullptr : a->data;
+  pybind11::object dt = getattr_(obj, b.s_dtype);
+  PyObject* code = PyDict_GetItem(b.codes, dt.ptr());  // borrowed
+  TORCH_CHECK(code != nullptr, "Ember C++ extensions: unsupported dtype ",
+              pybind11::str(dt).cast<std::string>());
+  impl->dtype = static_cast<c10::ScalarType>(PyLong_AsLong(code));
+  pybind11::object arr = getattr_(obj, b.s_data);
+  read_geometry(*impl, arr.ptr());
   impl->array = arr.release().ptr();
   return impl;
+}
+
+// A new CPU tensor straight from NumPy (kind: 0 empty, 1 zeros, 2 ones, 3 full), wrapped as an
+// ember tensor by ember._tensor.make: no Python-level call in between.
+inline at::Tensor numpy_factory(int kind, pybind11::tuple shape, c10::ScalarType st,
+                                PyObject* fill) {
+  Bridge& b = bridge_state();
+  const int code = static_cast<int>(st);
+  TORCH_CHECK(code >= 0 && code < 16 && b.dtype[code] != Py_None,
+              "Ember C++ extensions: unsupported dtype ", st);
+  PyObject* arr = kind == 3
+      ? PyObject_CallFunctionObjArgs(b.np_fn[3], shape.ptr(), fill, b.np_dtype[code], nullptr)
+      : PyObject_CallFunctionObjArgs(b.np_fn[kind], shape.ptr(), b.np_dtype[code], nullptr);
+  if (arr == nullptr) throw pybind11::error_already_set();
+  auto arr_obj = pybind11::reinterpret_steal<pybind11::object>(arr);
+  PyObject* t = PyObject_CallFunctionObjArgs(b.make, arr, b.dtype[code], b.cpu, nullptr);
+  if (t == nullptr) throw pybind11::error_already_set();
+  auto impl = std::make_shared<TensorImpl>();
+  impl->tensor = t;  // the new reference is the impl's
+  impl->dtype = st;
+  read_geometry(*impl, arr);
+  impl->array = arr_obj.release().ptr();
+  return at::Tensor(std::move(impl));
+}
+
+inline c10::ScalarType default_dtype() {
+  PyObject* r = PyObject_CallNoArgs(bridge_state().default_code);
+  if (r == nullptr) throw pybind11::error_already_set();
+  auto code = pybind11::reinterpret_steal<pybind11::object>(r).cast<int>();
+  return static_cast<c10::ScalarType>(code);
 }
 
 inline at::Tensor from_py(const pybind11::object& o) {

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from ... import _dtype as D
-from ..._tensor import Tensor
+from ..._device import CPU
+from ..._tensor import Tensor, make
 
 ndarray = np.ndarray
 
@@ -32,16 +33,27 @@ DTYPE_CODE: dict[D.dtype, int] = {
     D.bfloat16: 15,
 }
 CODE_DTYPE: dict[int, D.dtype] = {v: k for k, v in DTYPE_CODE.items()}
+# Indexed by code (None where torch's numbering has a type Ember lacks), for the C++ factories.
+EMBER_DTYPES = tuple(CODE_DTYPE.get(i) for i in range(16))
+NP_DTYPES = tuple(d.np if d is not None else None for d in EMBER_DTYPES)
+NUMPY_FACTORIES = (np.empty, np.zeros, np.ones, np.full)
 
-__all__ = ["Tensor", "ndarray", "DTYPE_CODE", "factory", "to_dtype", "call_op"]
+__all__ = ["Tensor", "ndarray", "CPU", "make", "DTYPE_CODE", "EMBER_DTYPES", "NP_DTYPES",
+           "NUMPY_FACTORIES", "default_code", "factory", "to_dtype", "call_op"]
+
+
+def default_code() -> int:
+    """The ScalarType code of ember's default dtype (what torch::empty({2}) allocates)."""
+    return DTYPE_CODE[D.get_default_dtype()]
 
 
 def factory(kind: str, shape: tuple, opts: tuple, fill: Any) -> Tensor:
-    """torch::empty/zeros/ones/full(shape, options): opts = (dtype code or -1, device, grad)."""
+    """torch::empty/zeros/ones/full on meta or with requires_grad: opts = (dtype code,
+    device, requires_grad). CPU tensors without grad are made by the C++ side directly."""
     import ember
 
     code, dev, requires_grad = opts
-    dt = CODE_DTYPE[code] if code >= 0 else D.get_default_dtype()
+    dt = CODE_DTYPE[code]
     kwargs = {"dtype": dt, "device": dev or "cpu"}
     if kind == "empty":
         t = ember.empty(shape, **kwargs)

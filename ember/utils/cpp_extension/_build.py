@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-_KEY_VERSION = "ember-cpp-1"  # bump when the build recipe changes
+_KEY_VERSION = "ember-cpp-2"  # bump when the build recipe changes
 _INCLUDE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(__file__))), "include")
 _EXT_SUFFIX = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
 _loaded: dict[str, ModuleType] = {}  # library path -> module
@@ -170,6 +170,7 @@ class Build:
         self.key = _digest(json.dumps(self.inputs, sort_keys=True).encode())[:20]
         self.library = os.path.join(self.build_dir, f"{name}.{self.key}{_EXT_SUFFIX}")
         self.manifest = os.path.join(self.build_dir, f"{base_name or name}.last.json")
+        self.obj_dir = os.path.join(self.build_dir, f"obj-{self.key}")
 
     def log(self, msg: str) -> None:
         if self.verbose:
@@ -263,10 +264,18 @@ class Build:
         objs = []
         for i, s in enumerate(self.sources):
             stem = os.path.splitext(os.path.basename(s))[0]
-            objs.append(os.path.join(self.build_dir, f"{i}_{stem}.o"))
+            objs.append(os.path.join(self.obj_dir, f"{i}_{stem}.o"))
         return objs
 
     def _compile_and_link(self) -> None:
+        # Objects live in a folder per key: the depfiles name only local headers, so ninja
+        # alone would not see a change of Ember's headers, pybind11 or the compiler. Objects
+        # of other keys are stale by construction; those of this key are only left by a build
+        # that was killed or failed, and ninja's log tells which of them are complete.
+        for f in os.listdir(self.build_dir):
+            if f.startswith("obj-") and f != os.path.basename(self.obj_dir):
+                shutil.rmtree(os.path.join(self.build_dir, f), ignore_errors=True)
+        os.makedirs(self.obj_dir, exist_ok=True)
         partial = os.path.join(self.build_dir, f"{self.name}.partial{_EXT_SUFFIX}")
         objs = self._objects()
         ninja = _ninja()
@@ -280,6 +289,7 @@ class Build:
         _atomic_write(self.library + ".deps.json", json.dumps(deps))
         os.replace(partial, self.library)
         _atomic_write(self.manifest, json.dumps(self.inputs, sort_keys=True, indent=1))
+        shutil.rmtree(self.obj_dir, ignore_errors=True)
         self.log(f"Extension '{self.name}': built {self.library}")
 
     def _compile_cmd(self, src: str, obj: str) -> list[str]:
