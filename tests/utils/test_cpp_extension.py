@@ -73,6 +73,8 @@ double opt_sum(std::optional<torch::Tensor> t) { return t ? t->sum().item<double
 
 void warn_me(int64_t n) { TORCH_WARN("careful with ", n); }
 
+torch::Tensor maybe(torch::Tensor x, bool give) { return give ? x : torch::Tensor(); }
+
 torch::Tensor half_roundtrip(torch::Tensor x) {
   auto out = torch::empty_like(x);
   const at::Half* p = x.data_ptr<at::Half>();
@@ -95,6 +97,7 @@ FUNCTIONS = [
     "half_roundtrip",
     "opt_sum",
     "warn_me",
+    "maybe",
 ]
 
 
@@ -287,6 +290,12 @@ def test_optional_tensor_and_warning(inline):
     assert inline.opt_sum(None) == -1.0 and inline.opt_sum(ember.ones(3)) == 3.0
     with pytest.warns(UserWarning, match="careful with 3"):
         inline.warn_me(3)
+
+
+def test_undefined_tensor_is_none_and_subclasses_pass_through(inline):
+    p = ember.nn.Parameter(ember.ones(2))
+    assert inline.maybe(p, True) is p
+    assert inline.maybe(p, False) is None
 
 
 def test_load_inline_functions_have_docstrings(inline):

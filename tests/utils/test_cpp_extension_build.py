@@ -109,6 +109,14 @@ def test_rebuild_reasons_for_flags_and_headers(built, monkeypatch, capsys):
     assert f"-c {src}" in err and not [f for f in os.listdir(build) if f.startswith("obj-")]
 
 
+def test_plain_library_load_returns_its_path(built):
+    src, build, mod = built
+    path = cpp_extension.load(
+        "small", [str(src)], build_directory=str(build), is_python_module=False
+    )
+    assert path == mod.__file__ and os.path.isfile(path)
+
+
 def test_changed_local_header_rebuilds(tmp_path, capsys):
     (tmp_path / "factor.h").write_text("#define FACTOR 4\n")
     src = tmp_path / "hdr.cpp"
