@@ -271,3 +271,35 @@ def test_build_extension_adds_ember_flags(tmp_path, monkeypatch):
     cmd.extensions = [bad]
     with pytest.raises(NotImplementedError, match="CPU-only"):
         cmd.build_extensions()
+
+
+def test_setup_py_build_with_cpp_extension(tmp_path):
+    shutil.copy(os.path.join(ROOT, "examples", "custom_op", "custom_op.cpp"), tmp_path)
+    (tmp_path / "setup.py").write_text(
+        textwrap.dedent("""
+        from setuptools import setup
+        from ember.utils.cpp_extension import BuildExtension, CppExtension
+        setup(name="seedext", ext_modules=[CppExtension("seedext", ["custom_op.cpp"])],
+              cmdclass={"build_ext": BuildExtension})
+    """)
+    )
+    p = subprocess.run(
+        [sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=300,
+    )
+    assert p.returncode == 0, p.stdout + p.stderr
+    check = "import ember, seedext; print(seedext.custom_forward(ember.zeros(2)).tolist())"
+    p = subprocess.run(
+        [sys.executable, "-c", check],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[0.0, 0.0]"
