@@ -73,6 +73,14 @@ double opt_sum(std::optional<torch::Tensor> t) { return t ? t->sum().item<double
 
 void warn_me(int64_t n) { TORCH_WARN("careful with ", n); }
 
+torch::Tensor alloc_without_gil(int64_t n) {
+  pybind11::gil_scoped_release nogil;  // factories take the GIL back themselves
+  auto t = torch::ones({n}, torch::kFloat64);
+  double* p = t.data_ptr<double>();
+  for (int64_t i = 0; i < n; ++i) p[i] += static_cast<double>(i);
+  return t;
+}
+
 torch::Tensor maybe(torch::Tensor x, bool give) { return give ? x : torch::Tensor(); }
 
 torch::Tensor half_roundtrip(torch::Tensor x) {
@@ -98,6 +106,7 @@ FUNCTIONS = [
     "opt_sum",
     "warn_me",
     "maybe",
+    "alloc_without_gil",
 ]
 
 
@@ -290,6 +299,10 @@ def test_optional_tensor_and_warning(inline):
     assert inline.opt_sum(None) == -1.0 and inline.opt_sum(ember.ones(3)) == 3.0
     with pytest.warns(UserWarning, match="careful with 3"):
         inline.warn_me(3)
+
+
+def test_factories_work_with_the_gil_released(inline):
+    assert inline.alloc_without_gil(4).tolist() == [1.0, 2.0, 3.0, 4.0]
 
 
 def test_undefined_tensor_is_none_and_subclasses_pass_through(inline):

@@ -221,12 +221,14 @@ def test_unsupported_api_fails_at_compile_time_with_a_message(tmp_path):
         "#include <torch/extension.h>\n"
         "#include <ATen/cuda/CUDAContext.h>\n"
         "torch::Tensor f(torch::Tensor x) { return x.cuda(); }\n"
+        "torch::Tensor g() { return torch::randn({2, 3}); }\n"
     )
     with pytest.raises(RuntimeError) as e:
         cpp_extension.load("unsup", [str(src)], build_directory=str(tmp_path / "b"))
     msg = str(e.value)
     assert "<ATen/cuda/CUDAContext.h> is not supported by Ember's C++ extension API" in msg
     assert "Tensor::cuda() is not supported by Ember's C++ extension API" in msg
+    assert "torch::randn is not supported by Ember's C++ extension API" in msg
     assert "docs/cpp-extension.md" in msg
 
 

@@ -19,12 +19,14 @@ inline pybind11::tuple shape_tuple(c10::IntArrayRef s) {
 // bridge.<fn>(*args) -> Tensor
 template <class... A>
 at::Tensor call(const char* fn, A&&... a) {
+  pybind11::gil_scoped_acquire gil;
   return from_py(bridge().attr(fn)(std::forward<A>(a)...));
 }
 
 // self.<method>(*args) -> Tensor, through ember's own dispatch
 template <class... A>
 at::Tensor method(const at::Tensor& self, const char* name, A&&... a) {
+  pybind11::gil_scoped_acquire gil;
   pybind11::handle h(self.py_object());
   return from_py(h.attr(name)(std::forward<A>(a)...));
 }
@@ -34,6 +36,7 @@ at::Tensor method(const at::Tensor& self, const char* name, A&&... a) {
 // and requires_grad go through ember's own factories.
 inline at::Tensor factory(int kind, c10::IntArrayRef size, const c10::TensorOptions& o,
                           const at::Tensor* like, const c10::Scalar* fill) {
+  pybind11::gil_scoped_acquire gil;  // a kernel may have released it
   c10::ScalarType st = o.has_dtype() ? o.dtype().toScalarType()
                        : like        ? like->scalar_type()
                                      : default_dtype();
@@ -199,13 +202,41 @@ inline Tensor stack(const std::vector<Tensor>& ts, int64_t dim = 0) {
 template <class F>
 F wrap_pybind_function(F f) { return f; }
 
-// Outside the subset: naming these stops the build with a message.
-template <class... A>
-Tensor from_blob(A&&...) {
-  static_assert(ember::detail::dependent_false<A...>::value,
-                "at::from_blob is not supported by Ember's C++ extension API (tensors must "
-                "own NumPy memory); allocate with torch::empty; see docs/cpp-extension.md");
-  return Tensor();
-}
+// Outside the subset: naming these stops the build with a message. The IntArrayRef overload
+// catches calls with a braced size list, which cannot bind to a deduced parameter pack.
+#define EMBER_UNSUPPORTED_FN(NAME, WHY)                                                      \
+  template <class... A>                                                                     \
+  Tensor NAME(A&&...) {                                                                     \
+    static_assert(ember::detail::dependent_false<A...>::value,                              \
+                  "torch::" #NAME " is not supported by Ember's C++ extension API (" WHY    \
+                  "); see docs/cpp-extension.md");                                          \
+    return Tensor();                                                                        \
+  }                                                                                         \
+  template <class... A>                                                                     \
+  Tensor NAME(c10::IntArrayRef, A&&...) {                                                   \
+    static_assert(ember::detail::dependent_false<A...>::value,                              \
+                  "torch::" #NAME " is not supported by Ember's C++ extension API (" WHY    \
+                  "); see docs/cpp-extension.md");                                          \
+    return Tensor();                                                                        \
+  }
+EMBER_UNSUPPORTED_FN(from_blob, "tensors must own NumPy memory; allocate with torch::empty")
+EMBER_UNSUPPORTED_FN(tensor, "build tensors in Python or fill torch::empty")
+EMBER_UNSUPPORTED_FN(arange, "not in the factory list")
+EMBER_UNSUPPORTED_FN(linspace, "not in the factory list")
+EMBER_UNSUPPORTED_FN(eye, "not in the factory list")
+EMBER_UNSUPPORTED_FN(rand, "random factories: draw in Python")
+EMBER_UNSUPPORTED_FN(randn, "random factories: draw in Python")
+EMBER_UNSUPPORTED_FN(randint, "random factories: draw in Python")
+EMBER_UNSUPPORTED_FN(rand_like, "random factories: draw in Python")
+EMBER_UNSUPPORTED_FN(randn_like, "random factories: draw in Python")
+EMBER_UNSUPPORTED_FN(einsum, "not in the op list")
+EMBER_UNSUPPORTED_FN(bmm, "not in the op list")
+EMBER_UNSUPPORTED_FN(addmm, "not in the op list")
+EMBER_UNSUPPORTED_FN(softmax, "not in the op list")
+EMBER_UNSUPPORTED_FN(log_softmax, "not in the op list")
+EMBER_UNSUPPORTED_FN(conv2d, "not in the op list")
+EMBER_UNSUPPORTED_FN(index_select, "not in the op list")
+EMBER_UNSUPPORTED_FN(gather, "not in the op list")
+#undef EMBER_UNSUPPORTED_FN
 
 }  // namespace at
