@@ -342,6 +342,8 @@ def test_include_paths_and_errors():
         cpp_extension.include_paths("cuda")
     with pytest.raises(NotImplementedError, match="CUDA"):
         cpp_extension.load("x", [SEED], with_cuda=True)
+    with pytest.raises(NotImplementedError, match="SYCL"):
+        cpp_extension.load_inline("x", "", sycl_sources="int x;")
     with pytest.raises(ValueError, match="valid Python identifier"):
         cpp_extension.load("bad-name", [SEED], build_directory="/nonexistent")
 

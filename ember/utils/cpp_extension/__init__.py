@@ -34,10 +34,11 @@ def _as_list(x: Any) -> list[str]:
     return [x] if isinstance(x, str) else list(x)
 
 
-def _no_cuda(with_cuda: bool | None, extra_cuda_cflags: Any) -> None:
-    if with_cuda or extra_cuda_cflags:
+def _no_cuda(*gpu_args: Any) -> None:
+    """CUDA/SYCL sources, flags or with_cuda/with_sycl=True: Ember builds CPU code only."""
+    if any(gpu_args):
         raise NotImplementedError(
-            "CUDA extensions are not supported: Ember's C++ extensions "
+            "CUDA and SYCL extensions are not supported: Ember's C++ extensions "
             "run on CPU tensors (see docs/cpp-extension.md)"
         )
 
@@ -47,11 +48,13 @@ def load(
     sources: str | Sequence[str],
     extra_cflags: Sequence[str] | None = None,
     extra_cuda_cflags: Sequence[str] | None = None,
+    extra_sycl_cflags: Sequence[str] | None = None,
     extra_ldflags: Sequence[str] | None = None,
     extra_include_paths: Sequence[str] | None = None,
     build_directory: str | None = None,
     verbose: bool = False,
     with_cuda: bool | None = None,
+    with_sycl: bool | None = None,
     is_python_module: bool = True,
     is_standalone: bool = False,
     keep_intermediates: bool = True,
@@ -61,7 +64,7 @@ def load(
     Returns the module; with is_python_module=False the library is loaded with ctypes and its
     path returned. `is_standalone` (an executable) is not supported.
     """
-    _no_cuda(with_cuda, extra_cuda_cflags)
+    _no_cuda(with_cuda, with_sycl, extra_cuda_cflags, extra_sycl_cflags)
     if is_standalone:
         raise NotImplementedError("load(is_standalone=True) is not supported by Ember")
     build_directory = build_directory or _build.get_build_directory(name, verbose)
@@ -82,14 +85,17 @@ def load_inline(
     name: str,
     cpp_sources: str | Sequence[str],
     cuda_sources: str | Sequence[str] | None = None,
+    sycl_sources: str | Sequence[str] | None = None,
     functions: str | Sequence[str] | dict[str, str] | None = None,
     extra_cflags: Sequence[str] | None = None,
     extra_cuda_cflags: Sequence[str] | None = None,
+    extra_sycl_cflags: Sequence[str] | None = None,
     extra_ldflags: Sequence[str] | None = None,
     extra_include_paths: Sequence[str] | None = None,
     build_directory: str | None = None,
     verbose: bool = False,
     with_cuda: bool | None = None,
+    with_sycl: bool | None = None,
     is_python_module: bool = True,
     with_pytorch_error_handling: bool = True,
     keep_intermediates: bool = True,
@@ -98,9 +104,7 @@ def load_inline(
 ) -> Any:
     """Like `load`, from source strings: `<torch/extension.h>` is prepended and, when
     `functions` names functions (list, or dict name -> docstring), their bindings generated."""
-    if cuda_sources:
-        _no_cuda(True, None)
-    _no_cuda(with_cuda, extra_cuda_cflags)
+    _no_cuda(cuda_sources, sycl_sources, with_cuda, with_sycl, extra_cuda_cflags, extra_sycl_cflags)
     build_directory = build_directory or _build.get_build_directory(name, verbose)
     parts = _as_list(cpp_sources)
     if not no_implicit_headers:
@@ -132,14 +136,12 @@ def load_inline(
     return load(
         name,
         [path],
-        extra_cflags,
-        None,
-        extra_ldflags,
-        extra_include_paths,
-        build_directory,
-        verbose,
-        None,
-        is_python_module,
+        extra_cflags=extra_cflags,
+        extra_ldflags=extra_ldflags,
+        extra_include_paths=extra_include_paths,
+        build_directory=build_directory,
+        verbose=verbose,
+        is_python_module=is_python_module,
     )
 
 

@@ -38,8 +38,20 @@ EMBER_DTYPES = tuple(CODE_DTYPE.get(i) for i in range(16))
 NP_DTYPES = tuple(d.np if d is not None else None for d in EMBER_DTYPES)
 NUMPY_FACTORIES = (np.empty, np.zeros, np.ones, np.full)
 
-__all__ = ["Tensor", "ndarray", "CPU", "make", "DTYPE_CODE", "EMBER_DTYPES", "NP_DTYPES",
-           "NUMPY_FACTORIES", "default_code", "factory", "to_dtype", "call_op"]
+__all__ = [
+    "Tensor",
+    "ndarray",
+    "CPU",
+    "make",
+    "DTYPE_CODE",
+    "EMBER_DTYPES",
+    "NP_DTYPES",
+    "NUMPY_FACTORIES",
+    "default_code",
+    "factory",
+    "to_dtype",
+    "call_op",
+]
 
 
 def default_code() -> int:
