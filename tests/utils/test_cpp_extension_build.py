@@ -124,9 +124,14 @@ def test_changed_local_header_rebuilds(tmp_path, capsys):
     kw = dict(build_directory=str(tmp_path / "b"), verbose=True)
     m = cpp_extension.load("hdr", [str(src)], **kw)
     assert m.twice(ember.ones(1)).tolist() == [4.0]
+    capsys.readouterr()
     (tmp_path / "factor.h").write_text("#define FACTOR 5\n")
     b = _build.Build("hdr", [str(src)], [], [], [], kw["build_directory"], False)
     assert not b.cached() and "factor.h changed" in b.why_rebuild()
+    m2 = cpp_extension.load("hdr", [str(src)], **kw)  # rebuilt, and imported under a new name
+    assert m2.twice(ember.ones(1)).tolist() == [5.0] and m2.__name__ == "hdr_v1"
+    err = capsys.readouterr().err
+    assert "factor.h changed ('hdr' is already imported in this process" in err
 
 
 def test_concurrent_builds_share_one_build(tmp_path):

@@ -286,8 +286,9 @@ class Build:
         else:
             self._build_directly(objs, partial)
         deps = self._collect_deps(objs)
-        _atomic_write(self.library + ".deps.json", json.dumps(deps))
+        # library first: a reader that sees it with the previous deps only rebuilds needlessly
         os.replace(partial, self.library)
+        _atomic_write(self.library + ".deps.json", json.dumps(deps))
         _atomic_write(self.manifest, json.dumps(self.inputs, sort_keys=True, indent=1))
         shutil.rmtree(self.obj_dir, ignore_errors=True)
         self.log(f"Extension '{self.name}': built {self.library}")
@@ -419,7 +420,7 @@ def make_build(
     """The Build for `name`, renamed <name>_v<n> when this process already imported a
     different build of <name>: CPython keeps the first extension module of a given name, so a
     rebuilt one must be imported under a new name (torch does the same)."""
-    version = 0
+    version, why = 0, ""
     while True:
         mod_name = name if version == 0 else f"{name}_v{version}"
         b = Build(
@@ -432,13 +433,17 @@ def make_build(
             verbose,
             base_name=name,
         )
-        if _loaded_keys.get(mod_name, b.key) == b.key:
+        loaded = _loaded_keys.get(mod_name)
+        # the same key but a changed local header rebuilds: that library needs a new name too
+        if loaded is None or (loaded == b.key and b.cached()):
             if version:
-                b.log(
-                    f"Extension '{name}': a different build is already imported in this "
-                    f"process, so this one is named '{mod_name}'"
+                b.stale_reason = (
+                    f"{why} ('{name}' is already imported in this process, so this build "
+                    f"is imported as '{mod_name}')"
                 )
             return b
+        if version == 0:
+            why = b.why_rebuild()
         version += 1
 
 
