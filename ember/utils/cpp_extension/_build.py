@@ -82,8 +82,13 @@ def _headers_digest() -> str:
 
 
 def _ninja() -> str | None:
-    """The ninja executable when available (pip's `ninja` or the system's), else None."""
-    return shutil.which("ninja")
+    """The ninja executable when available, else None: on PATH, or beside this Python (pip's
+    `ninja` in a virtual environment that was not activated)."""
+    found = shutil.which("ninja")
+    if found is None:
+        beside = os.path.join(os.path.dirname(sys.executable), "ninja")
+        found = beside if os.access(beside, os.X_OK) else None
+    return found
 
 
 def default_build_root() -> str:
