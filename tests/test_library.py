@@ -142,6 +142,30 @@ def test_define_impl_and_composite_implicit_autograd():
         ember.ops.emtest.axpy(x)
 
 
+def test_keyword_only_arguments_reach_the_kernel_by_keyword():
+    def make(m):
+        @m.library.custom_op("emtest::scaled", mutates_args=())
+        def scaled(x: m.Tensor, *, scale: float = 2.0) -> m.Tensor:
+            return x * scale
+
+        def backward(ctx, g):
+            return g * ctx.scale
+
+        def setup(ctx, inputs, keyword_only_inputs, output):
+            ctx.scale = keyword_only_inputs["scale"]
+
+        scaled.register_autograd(backward, setup_context=setup)
+        return scaled
+
+    e, t = make(ember), make(torch)
+    assert str(e._opoverload._schema) == str(t._opoverload._schema)
+    xe, xt = ember.ones(2, requires_grad=True), torch.ones(2, requires_grad=True)
+    e(xe, scale=3.0).sum().backward()
+    t(xt, scale=3.0).sum().backward()
+    assert xe.grad.tolist() == xt.grad.tolist() == [3.0, 3.0]
+    assert e(ember.ones(1)).tolist() == [2.0]
+
+
 def test_define_two_argument_form_and_library_class():
     library.define("emtest::twice", "(Tensor x) -> Tensor")
 

@@ -11,15 +11,14 @@ gradients flow only to top-level Tensor arguments (not to tensors inside a Tenso
 from __future__ import annotations
 
 import re
-import typing
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-from ._tensor import Tensor
-from .autograd.function import Function
-from .autograd.grad_mode import state as _gm
-from .ops import _registry
+from .._tensor import Tensor
+from ..autograd.function import Function
+from ..autograd.grad_mode import state as _gm
+from ..ops import _registry
+from ._schema import Schema, infer_schema
 
 __all__ = [
     "custom_op",
@@ -33,184 +32,6 @@ __all__ = [
     "infer_schema",
     "ops",
 ]
-
-
-# ------------------------------------------------------------------------------------ schema
-@dataclass
-class _Arg:
-    name: str
-    type: str
-    default: Any = None
-    has_default: bool = False
-    kwarg_only: bool = False
-    mutable: bool = False
-
-
-_ARG = re.compile(
-    r"^\s*(?P<type>[A-Za-z_][\w\[\]?]*)\s*(?P<alias>\([a-z0-9]+!?\))?"
-    r"(?P<tail>[\[\]?]*)\s+(?P<name>\w+)\s*(?:=\s*(?P<default>.+?))?\s*$"
-)
-
-
-def _parse_default(text: str) -> Any:
-    t = text.strip()
-    consts = {"None": None, "True": True, "False": False}
-    if t in consts:
-        return consts[t]
-    if t.startswith(("[", "(")):
-        inner = t[1:-1].strip()
-        return [_parse_default(p) for p in inner.split(",")] if inner else []
-    if t.startswith(("'", '"')):
-        return t[1:-1]
-    try:
-        return int(t)
-    except ValueError:
-        return float(t)
-
-
-def _split_top(s: str) -> list[str]:
-    parts, depth, cur = [], 0, ""
-    for ch in s:
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    if cur.strip():
-        parts.append(cur)
-    return parts
-
-
-class Schema:
-    """A parsed operator schema: `(Tensor x, int n=2, *, bool flag=False) -> Tensor`."""
-
-    def __init__(self, text: str) -> None:
-        m = re.fullmatch(r"\s*(?P<name>[\w:.]*)\s*\((?P<args>.*)\)\s*->\s*(?P<ret>.+?)\s*", text)
-        if m is None:
-            raise RuntimeError(f"invalid schema {text!r}: expected '(args) -> returns'")
-        self.args: list[_Arg] = []
-        kw_only = False
-        for part in _split_top(m.group("args")):
-            if part.strip() == "*":
-                kw_only = True
-                continue
-            a = _ARG.match(part)
-            if a is None:
-                raise RuntimeError(f"invalid schema {text!r}: cannot parse argument {part!r}")
-            alias = a.group("alias") or ""
-            self.args.append(
-                _Arg(
-                    a.group("name"),
-                    a.group("type") + a.group("tail"),
-                    _parse_default(a.group("default")) if a.group("default") is not None else None,
-                    a.group("default") is not None,
-                    kw_only,
-                    "!" in alias,
-                )
-            )
-        ret = m.group("ret").strip()
-        if ret.startswith("("):
-            self.returns = [r.strip().split(" ")[0] for r in _split_top(ret[1:-1])]
-            self.returns_tuple = True
-        else:
-            self.returns = [ret.split(" ")[0]]
-            self.returns_tuple = False
-        self.text = text
-
-    def bind(self, opname: str, args: tuple, kwargs: dict) -> list:
-        """All arguments in schema order, defaults filled (what setup_context sees as inputs)."""
-        positional = [a for a in self.args if not a.kwarg_only]
-        if len(args) > len(positional):
-            raise TypeError(
-                f"{opname}() takes {len(positional)} positional arguments but "
-                f"{len(args)} were given"
-            )
-        out = list(args)
-        for a in self.args[len(args) :]:
-            if a.name in kwargs:
-                out.append(kwargs[a.name])
-            elif a.has_default:
-                out.append(a.default)
-            else:
-                raise TypeError(f"{opname}() missing required argument '{a.name}'")
-        extra = set(kwargs) - {a.name for a in self.args[len(args) :]}
-        if extra:
-            raise TypeError(f"{opname}() got unexpected keyword argument(s) {sorted(extra)}")
-        return out
-
-    def __str__(self) -> str:
-        return self.text
-
-
-_PY_TO_SCHEMA = {int: "SymInt", float: "float", bool: "bool", str: "str"}
-
-
-def _annotation_type(ann: Any, where: str) -> str:
-    if ann is Tensor or (isinstance(ann, type) and issubclass(ann, Tensor)):
-        return "Tensor"
-    if ann in _PY_TO_SCHEMA:
-        return _PY_TO_SCHEMA[ann]
-    origin, targs = typing.get_origin(ann), typing.get_args(ann)
-    if origin is typing.Union or str(origin) == "<class 'types.UnionType'>":
-        rest = [t for t in targs if t is not type(None)]
-        if len(rest) == 1 and len(targs) == 2:
-            return _annotation_type(rest[0], where) + "?"
-    if origin in (list, Sequence, typing.Sequence) and len(targs) == 1:  # noqa: UP006
-        return _annotation_type(targs[0], where) + "[]"
-    raise ValueError(f"infer_schema: unsupported type annotation {ann!r} for {where}")
-
-
-def _render_default(v: Any) -> str:
-    """A default as torch prints it in a schema (1.0 -> '1.', 'a' -> '"a"')."""
-    if isinstance(v, float) and v.is_integer():
-        return f"{int(v)}."
-    if isinstance(v, str):
-        return f'"{v}"'
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_render_default(x) for x in v) + "]"
-    return repr(v)
-
-
-def infer_schema(
-    fn: Callable, *, mutates_args: Iterable[str] | str = (), op_name: str | None = None
-) -> str:
-    """The schema string of a type-annotated Python function, as torch.library infers it."""
-    import inspect
-
-    sig = inspect.signature(fn)
-    try:
-        hints = typing.get_type_hints(fn)
-    except Exception:  # noqa: BLE001 - unresolvable string annotations: use them raw
-        hints = dict(getattr(fn, "__annotations__", {}))
-    mut = set([mutates_args] if isinstance(mutates_args, str) else mutates_args)
-    parts, kw_seen, idx = [], False, 0
-    for p in sig.parameters.values():
-        if p.name not in hints:
-            raise ValueError(
-                f"infer_schema(func): Parameter {p.name} must have a type "
-                f"annotation. Got func with signature {sig})"
-            )
-        if p.kind == p.KEYWORD_ONLY and not kw_seen:
-            parts.append("*")
-            kw_seen = True
-        t = _annotation_type(hints[p.name], f"parameter {p.name}")
-        if p.name in mut:
-            t = t.replace("Tensor", f"Tensor(a{idx}!)", 1)
-            idx += 1
-        d = "" if p.default is p.empty else f"={_render_default(p.default)}"
-        parts.append(f"{t} {p.name}{d}")
-    ret = hints.get("return", type(None))
-    if ret is type(None) or ret is None:
-        rs = "()"
-    elif typing.get_origin(ret) is tuple:
-        rs = "(" + ", ".join(_annotation_type(t, "the return") for t in typing.get_args(ret)) + ")"
-    else:
-        rs = _annotation_type(ret, "the return")
-    return f"{op_name or ''}({', '.join(parts)}) -> {rs}"
 
 
 # ------------------------------------------------------------------------------------ the op
@@ -262,6 +83,7 @@ class _Op:
         self.qualname, self.ns, self.name = qualname, ns, name
         self.schema = Schema(schema)
         self.mutated = [a.name for a in self.schema.args if a.mutable]
+        self.n_positional = sum(not a.kwarg_only for a in self.schema.args)
         self.kernels: dict[str, Callable] = {}
         self.fake: Callable | None = None
         self.backward: Callable | None = None
@@ -279,14 +101,24 @@ class _Op:
         _publish(self)
 
     def _make_function(self) -> type:
+        """The autograd.Function an op runs as when a gradient is needed. As in torch, it is
+        applied to the positional arguments plus one dict of the keyword-only ones; backward
+        returns one gradient per positional argument."""
         op = self
 
         def forward(*args: Any) -> Any:
-            return op._kernel(args)(*args)
+            pos, kw = args[:-1], args[-1]
+            return op._kernel(pos)(*pos, **kw)
 
         def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
-            if op.setup_context is not None:
-                op.setup_context(ctx, inputs, output)
+            if op.setup_context is None:
+                return
+            if op.n_positional < len(op.schema.args):
+                op.setup_context(
+                    ctx=ctx, inputs=inputs[:-1], keyword_only_inputs=inputs[-1], output=output
+                )
+            else:
+                op.setup_context(ctx=ctx, inputs=inputs[:-1], output=output)
 
         def backward(ctx: Any, *grads: Any) -> Any:
             if op.backward is None:
@@ -295,16 +127,20 @@ class _Op:
                     f"no autograd formula was registered. Please use "
                     f"register_autograd to add one."
                 )
-            res = op.backward(ctx, *grads)
+            full = ctx.needs_input_grad
+            ctx.needs_input_grad = full[:-1]
+            try:
+                res = op.backward(ctx, *grads)
+            finally:
+                ctx.needs_input_grad = full
             res = res if isinstance(res, tuple) else (res,)
-            if len(res) != len(op.schema.args):
+            if len(res) != op.n_positional:
                 raise RuntimeError(
-                    f"{op.qualname}: the backward registered with "
-                    f"register_autograd returned {len(res)} gradients, expected "
-                    f"{len(op.schema.args)} (one per argument, None for "
-                    f"non-Tensor ones)"
+                    f"{op.qualname}: the backward registered with register_autograd returned "
+                    f"{len(res)} gradients, expected {op.n_positional} (one per positional "
+                    f"argument, None for non-Tensor ones)"
                 )
-            return res
+            return (*res, None)
 
         name = f"GeneratedBackwardFor_{self.ns}_{self.name}_default"
         return type(
@@ -340,18 +176,28 @@ class _Op:
             )
         return k
 
+    def _invoke(self, kernel: Callable, bound: Sequence) -> Any:
+        """Call a kernel with keyword-only schema arguments passed by keyword, as torch does."""
+        n = self.n_positional
+        if n == len(bound):
+            return kernel(*bound)
+        kw = {a.name: v for a, v in zip(self.schema.args[n:], bound[n:])}
+        return kernel(*bound[:n], **kw)
+
     def _call(self, *args: Any, **kwargs: Any) -> Any:
         bound = self.schema.bind(self.qualname, args, kwargs)
         kernel = self._kernel(bound)
+        n = self.n_positional
         needs_grad = (
             _gm.enabled
-            and any(t._requires_grad for t in _tensors(bound))
+            and any(t._requires_grad for t in _tensors(bound[:n]))
             and kernel is not self.kernels.get("implicit")
         )
         if needs_grad:
-            out = self.fn_cls.apply(*bound)
+            kw = {a.name: v for a, v in zip(self.schema.args[n:], bound[n:])}
+            out = self.fn_cls.apply(*bound[:n], kw)
         else:
-            out = kernel(*bound)
+            out = self._invoke(kernel, bound)
         for a, v in zip(self.schema.args, bound):
             if a.mutable and isinstance(v, Tensor):
                 v._bump_version()
@@ -408,7 +254,7 @@ ops = _Ops()
 
 
 def _publish(op: _Op) -> None:
-    from . import ops as ops_pkg
+    from .. import ops as ops_pkg
 
     space = getattr(ops, op.ns)
     setattr(space, op.name, op.dispatcher)
@@ -519,8 +365,8 @@ def register_fake(
 def register_autograd(
     op: Any, backward: Callable, /, *, setup_context: Callable | None = None, lib: Any = None
 ) -> None:
-    """backward(ctx, *grads) returns one gradient per argument; setup_context(ctx, inputs,
-    output) saves what it needs."""
+    """backward(ctx, *grads) returns one gradient per positional argument; setup_context(ctx,
+    inputs, output) (plus keyword_only_inputs= when the schema has some) saves what it needs."""
     o = _resolve(op)
     o.backward = backward
     o.setup_context = setup_context
