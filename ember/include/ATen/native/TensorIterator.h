@@ -1,0 +1,3 @@
+// <ATen/native/TensorIterator.h> is outside the subset Ember supports.
+#pragma once
+#error "<ATen/native/TensorIterator.h> is not supported by Ember's C++ extension API: this part of ATen is not in Ember's C++ API (see docs/cpp-extension.md)"

@@ -1,0 +1,3 @@
+// <c10/core/ScalarType.h>: Ember provides this through its own headers (see docs/cpp-extension.md).
+#pragma once
+#include "ember/core.h"
