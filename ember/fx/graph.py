@@ -137,6 +137,9 @@ class Graph:
             if target.startswith("__") and target.endswith("__"):
                 target = target[2:-2]
             return _snake_case(target.replace(".", "_"))
+        op = getattr(target, "_ember_op", None)
+        if op is not None:  # a library op: torch.fx names the OpOverload "<name>.default"
+            return _snake_case(f"{op.name}_default")
         name = getattr(target, "__name__", None) or type(target).__name__
         return _snake_case(name)
 
