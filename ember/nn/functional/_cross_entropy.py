@@ -17,6 +17,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import as_array, contig
 from ...ops._core import _tname, attach
 from ...ops._registry import register
 from ._softmax import row_sums, softmax_array
@@ -124,7 +125,7 @@ def _reduce(loss: Any, red: int, denom: Any, shape: tuple) -> Any:
     if red == 0:
         return loss.reshape(shape)
     s = loss.sum()
-    return np.asarray(s / denom if red == 1 else s)
+    return as_array(s / denom if red == 1 else s)
 
 
 def _grad_rows(grad: Any, red: int, denom: Any, m: int) -> Any:
@@ -176,7 +177,7 @@ class NllLossBackward0(Node):
         if self.eps:
             wc = self.w if self.w is not None else np.ones(c, g2.dtype)
             g2 -= np.outer(gs * valid, wc * (self.eps / c))
-        return out(np.ascontiguousarray(lay.back(g2)), x.dtype, x.device)
+        return out(contig(lay.back(g2)), x.dtype, x.device)
 
     def _graph_backward(self, grad: Tensor, x: Tensor) -> Tensor:
         lay = self.layout
@@ -278,14 +279,14 @@ class _ProbTargetBackward(Node):
                 t2 = t2 * (1 - self.eps) + self.eps / c
             q = t2 * self.w if self.w is not None else t2
             g2 = np.exp(logp)
-            g2 *= row_sums(np.ascontiguousarray(q))[:, None]
+            g2 *= row_sums(contig(q))[:, None]
             g2 -= q
             g2 *= gs
-            gx = out(np.ascontiguousarray(lay.back(g2)), x.dtype, x.device)
+            gx = out(contig(lay.back(g2)), x.dtype, x.device)
         if nf[1][0] is not None:
             d = -(logp * self.w) if self.w is not None else -logp
             d *= gs * (1 - self.eps)
-            gtt = out(np.ascontiguousarray(lay.back(d)), target.dtype, target.device)
+            gtt = out(contig(lay.back(d)), target.dtype, target.device)
         return gx, gtt
 
 
@@ -310,7 +311,7 @@ def _prob_loss(input: Tensor, target: Tensor, weight: Any, red: int, eps: float)
     if eps:
         t2 = t2 * (1 - eps) + eps / c
     q = t2 * w if w is not None else t2
-    loss = -np.einsum("ij,ij->i", np.ascontiguousarray(q), logp)
+    loss = -np.einsum("ij,ij->i", contig(q), logp)
     m = logp.shape[0]
     shape = (input.shape[0],) + tuple(input.shape[2:]) if not lay.unbatched else ()
     denom = float(m) if m else np.nan

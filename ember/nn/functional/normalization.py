@@ -18,6 +18,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import contig
 from ...ops._core import _tname, attach
 from ...ops._registry import register
 from ._softmax import row_sums
@@ -316,7 +317,7 @@ def _group_norm_impl(input: Tensor, num_groups: int, weight: Any, bias: Any,
         y = y * wa.reshape(1, c, 1)
     if ba is not None:
         y = y + ba.reshape(1, c, 1)
-    res = out(np.ascontiguousarray(y).reshape(shape), dt, input.device)
+    res = out(contig(y).reshape(shape), dt, input.device)
     if _gm.enabled and (input._requires_grad or (weight is not None and weight._requires_grad)
                         or (bias is not None and bias._requires_grad)):
         node = NativeGroupNormBackward0(shape, num_groups, eps, xhat, rstd)

@@ -16,6 +16,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import contig
 from ...ops._core import attach
 from ...ops._registry import FUNCTIONS, register
 from ._util import not_tensor, out, publish, up
@@ -102,7 +103,7 @@ class _PadBackward(Node):
                 g = FUNCTIONS["tensordot"](g, pt, dims=([d], [0])).movedim(-1, d)
             else:
                 g = np.moveaxis(np.tensordot(g, p, axes=([d], [0])), -1, d)
-        return g if _gm.enabled else out(np.ascontiguousarray(g), grad.dtype, grad.device)
+        return g if _gm.enabled else out(contig(g), grad.dtype, grad.device)
 
 
 _PAD_NODES = {(mode, k): type(name, (_PadBackward,), {})
@@ -133,7 +134,7 @@ def _nonconstant_pad(input: Tensor, pad: tuple, mode: str) -> Tensor:
         idx = _index_map(mode, shape[d], pad[2 * i], pad[2 * i + 1], d, shape)
         maps.append((d, idx))
         a = np.take(a, idx, axis=d)
-    res = make(np.ascontiguousarray(a), input.dtype, input.device)
+    res = make(contig(a), input.dtype, input.device)
     if _gm.enabled and input._requires_grad:
         attach(_PAD_NODES[(mode, k)](maps, shape), (input,), (res,))
     return res
