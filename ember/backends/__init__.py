@@ -166,3 +166,25 @@ def sparse_indices(shape: tuple, xp: Any = np) -> list:
     nd = len(shape)
     return [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
             for i, n in enumerate(shape)]
+
+
+def reduceat(ufunc: Any, a: Any, starts: Any) -> Any:
+    """`ufunc.reduceat(a, starts, axis=0)` for strictly increasing `starts` (add, maximum or
+    minimum). CuPy has no reduceat: there, a scatter of each row into its segment."""
+    if isinstance(a, np.ndarray):
+        return ufunc.reduceat(a, starts, axis=0)
+    xp = xp_of(a)
+    starts = _to_device(starts, xp)
+    mark = xp.zeros(a.shape[0], np.int64)
+    mark[starts] = 1
+    seg = xp.cumsum(mark) - 1  # rows before the first start belong to no segment
+    shape = (len(starts),) + a.shape[1:]
+    if ufunc is np.add:
+        out = xp.zeros(shape, a.dtype)
+    else:
+        big = np.inf if a.dtype.kind in "fc" else np.iinfo(a.dtype).max
+        out = xp.full(shape, -big if ufunc is np.maximum else big, a.dtype)
+    if len(starts) and int(starts[0]) > 0:
+        a, seg = a[int(starts[0]):], seg[int(starts[0]):]
+    ufunc_at(ufunc, out, seg, a)
+    return out
