@@ -66,7 +66,8 @@ def is_writeable(a: Any) -> bool:
     """
     if isinstance(a, np.ndarray):
         return bool(a.flags.writeable)
-    return not any(st == 0 and n > 1 for n, st in zip(a.shape, a.strides))
+    # an empty array's C strides can be 0 (CuPy: 8 * 0 for shape (3, 0)); nothing is written
+    return a.size == 0 or not any(st == 0 and n > 1 for n, st in zip(a.shape, a.strides))
 
 
 def as_strided(a: Any, shape: tuple, strides: tuple, writeable: bool = True) -> Any:

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
-from ..backends import as_array
+from ..backends import as_array, is_dev
 from ._core import _tname, attach, binary_args, grad_on, make_inplace
 from ._registry import register, register_method
 from .creation import zeros_like
@@ -354,6 +354,10 @@ def _mod(name: str, input: Any, other: Any, floor: bool) -> Tensor:
                     zero = r == 0
                     if any_(zero):
                         r = np.where(zero, np.copysign(r, x), r)
+                    if is_dev(r):  # CuPy's x % inf is nan; NumPy's (and torch's) is x or inf
+                        big = np.isinf(y) & np.isfinite(x)
+                        if any_(big):
+                            r = np.where(big, np.where((x == 0) | ((x < 0) == (y < 0)), x, y), r)
                 else:
                     r = np.fmod(x, y)
             finally:

@@ -88,6 +88,18 @@ def _index_error(a: Any, key: tuple, err: Any, bounds: bool = True) -> Any:
                 return IndexError("index is out of bounds for dimension with size 0")
         except IndexError as err:
             return err
+    oob = _oob_error(a, key) if bounds else None
+    if oob is not None:
+        return oob
+    try:
+        _index_result_shape(a.shape, key)
+    except IndexError as e:
+        return e
+    return err
+
+
+def _oob_error(a: Any, key: tuple) -> IndexError | None:
+    """torch's error for the first integer index array with an out-of-range value."""
     dim = k = 0
     for e in key:
         if not is_array(e):
@@ -98,16 +110,19 @@ def _index_error(a: Any, key: tuple, err: Any, bounds: bool = True) -> Any:
             k += e.ndim
             continue
         size = a.shape[dim]
-        bad = _first_oob(e, -size, size) if bounds and size else None
+        bad = _first_oob(e, -size, size) if size else None
         if bad is not None:
             return IndexError(f"index {bad} is out of bounds for dimension {k} with size {size}")
         dim += 1
         k += 1
-    try:
-        _index_result_shape(a.shape, key)
-    except IndexError as e:
-        return e
-    return err
+    return None
+
+
+def _check_bounds(a: Any, key: tuple) -> None:
+    """Raise for out-of-range indices of a device array (CuPy wraps them silently)."""
+    err = _oob_error(a, key)
+    if err is not None:
+        raise err
 
 
 def _shape_mismatch(key: tuple) -> IndexError:
@@ -144,6 +159,8 @@ def _index_get(t: Tensor, key: tuple) -> Tensor:
         _check_empty(a, key)
         r = xp_of(a).empty(_index_result_shape(a.shape, key), a.dtype)
     else:
+        if type(a) is not np.ndarray:  # CuPy wraps out-of-range indices instead of raising
+            _check_bounds(a, key)
         try:
             r = a[key]
         except (IndexError, ValueError) as e:
@@ -195,6 +212,8 @@ def _write(a: Any, key: tuple, v: Any, accumulate: bool) -> None:
     if not a.size:
         _check_empty(a, key)
         return
+    if type(a) is not np.ndarray:  # CuPy wraps out-of-range indices instead of raising
+        _check_bounds(a, key)
     try:
         if not accumulate:
             a[key] = v

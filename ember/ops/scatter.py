@@ -76,7 +76,8 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
                                f"{list(idx.shape)} to be no larger than self {list(a.shape)} "
                                f"apart from dimension {d}")
     size = a1.shape[d]
-    if i1.size and i1.min() < 0:  # NumPy would wrap negative indices
+    if i1.size and (type(i1) is not np.ndarray or i1.min() < 0):  # NumPy wraps negative
+        # indices, CuPy wraps all out-of-range ones: check first
         _check_dim_index(i1, size, d)
     sub = a1 if i1.shape == a1.shape[:d] + i1.shape[d:d + 1] + a1.shape[d + 1:] else \
         a1[tuple(_FULL if i == d else slice(0, n) for i, n in enumerate(i1.shape))]

@@ -10,7 +10,7 @@ import numpy as np
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
-from ...backends import as_array
+from ...backends import as_array, like
 from ...ops._core import _tname, attach, make_inplace
 from ...ops._registry import register
 from ...ops._sampling import _np_gen
@@ -93,7 +93,8 @@ def _rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     a, dt = float_in("rrelu", "rrelu_with_noise_cpu", input)
     pos = a > 0
     if training:
-        slopes = _np_gen(None, input.device).uniform(lower, upper, a.shape).astype(a.dtype)
+        slopes = like(a, _np_gen(None, input.device).uniform(lower, upper, a.shape)
+                      .astype(a.dtype))  # drawn on the host
         noise = np.where(pos, a.dtype.type(1), slopes)
     else:
         noise = np.where(pos, a.dtype.type(1), a.dtype.type((lower + upper) / 2))
