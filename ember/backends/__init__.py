@@ -165,8 +165,9 @@ def sparse_indices(shape: tuple, xp: Any = np) -> list:
     if xp is np:
         return list(np.indices(shape, sparse=True))
     nd = len(shape)
-    return [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1))
-            for i, n in enumerate(shape)]
+    return [
+        xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) for i, n in enumerate(shape)
+    ]
 
 
 def reduceat(ufunc: Any, a: Any, starts: Any) -> Any:
@@ -186,6 +187,6 @@ def reduceat(ufunc: Any, a: Any, starts: Any) -> Any:
         big = np.inf if a.dtype.kind in "fc" else np.iinfo(a.dtype).max
         out = xp.full(shape, -big if ufunc is np.maximum else big, a.dtype)
     if len(starts) and int(starts[0]) > 0:
-        a, seg = a[int(starts[0]):], seg[int(starts[0]):]
+        a, seg = a[int(starts[0]) :], seg[int(starts[0]) :]
     ufunc_at(ufunc, out, seg, a)
     return out

@@ -368,7 +368,7 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     if type(a) is np.ndarray:
         np.put_along_axis(r, a[..., None], 1, axis=-1)
     else:
-        r[(*sparse_indices(a.shape, xp_of(a)), a)] = 1
+        r[tuple(sparse_indices(a.shape, xp_of(a))) + (a,)] = 1
     return make(r, D.int64, tensor.device)
 
 
