@@ -53,6 +53,18 @@ def _xp(a: Any) -> Any:
     return _cuda.xp
 
 
+def _x86_float_to_int(src: Any, dt: Any) -> Any:
+    """Device floats as integers the way torch's CPU (x86) casts them, not CUDA's saturating
+    way: truncate to int32 (int64 for 8-byte targets), NaN and out-of-range values becoming
+    the minimum, then wrap to the target's width."""
+    xp = _xp(src)
+    wide = np.dtype(dt).itemsize == 8
+    it, lim = (np.int64, 2.0**63) if wide else (np.int32, 2.0**31)
+    ok = (src > -lim - 1) & (src < lim)  # False for NaN
+    i = xp.where(ok, src, 0).astype(it)
+    return xp.where(ok, i, np.iinfo(it).min)
+
+
 def _cast_into(dst: Any, src: Any) -> None:
     """dst[...] = src with C casting semantics (what torch does), without NumPy's warnings."""
     sk, dk = src.dtype.kind, dst.dtype.kind
@@ -60,6 +72,8 @@ def _cast_into(dst: Any, src: Any) -> None:
         src = src != 0 if dk == "b" else src.real
         sk = src.dtype.kind
     if type(dst) is not np.ndarray:
+        if sk == "f" and dk in "iu":
+            src = _x86_float_to_int(src, dst.dtype)
         dst[...] = src.astype(dst.dtype)
     elif sk in "fcV" and (dk in "iub" or dst.itemsize < src.itemsize):  # may overflow: quiet
         with np.errstate(invalid="ignore", over="ignore"):
