@@ -101,7 +101,10 @@ def ufunc_at(ufunc: Any, a: Any, key: Any, values: Any) -> None:
         np.maximum: cupyx.scatter_max,
         np.minimum: cupyx.scatter_min,
     }.get(ufunc)
-    if scatter is not None and a.dtype.char in ("ilqLQIfd" + ("e" if ufunc is np.add else "")):
+    # float maximum/minimum go through the host: on the GPU a float64 scatter_max came back
+    # inexact (equal to no candidate), which breaks amax/amin's equality-based gradients
+    ok = "ilqLQIfde" if ufunc is np.add else "ilqLQI"
+    if scatter is not None and a.dtype.char in ok:
         if isinstance(values, (bool, int, float)) or values.dtype != a.dtype:
             values = xp.asarray(values, a.dtype)
         scatter(a, key, values)

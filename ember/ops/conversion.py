@@ -72,8 +72,8 @@ def _cast_into(dst: Any, src: Any) -> None:
         src = src != 0 if dk == "b" else src.real
         sk = src.dtype.kind
     if type(dst) is not np.ndarray:
-        if sk == "f" and dk in "iu":
-            src = _x86_float_to_int(src, dst.dtype)
+        if sk in "fV" and dk in "iu":  # V: bfloat16
+            src = _x86_float_to_int(src if sk == "f" else src.astype(np.float32), dst.dtype)
         dst[...] = src.astype(dst.dtype)
     elif sk in "fcV" and (dk in "iub" or dst.itemsize < src.itemsize):  # may overflow: quiet
         with np.errstate(invalid="ignore", over="ignore"):
