@@ -317,11 +317,17 @@ def _history(t: Tensor) -> Tensor:
 
 def _check_partial_overlap(dst: Any, src: Any) -> None:
     """torch refuses to copy between two dense views whose memory partly overlaps."""
-    if not isinstance(dst, np.ndarray) or not np.may_share_memory(dst, src):
-        return
+    if isinstance(dst, np.ndarray):
+        if not np.may_share_memory(dst, src):
+            return
+        p_dst, p_src = dst.ctypes.data, src.ctypes.data
+    else:  # a device array (same device as src: the caller checked)
+        if not _xp(dst).may_share_memory(dst, src):
+            return
+        p_dst, p_src = dst.data.ptr, src.data.ptr
     if dense_strides(dst) is None or dense_strides(src) is None:
         return  # too hard to tell, as torch says: allowed
-    if dst.ctypes.data == src.ctypes.data and dst.nbytes == src.nbytes:
+    if p_dst == p_src and dst.nbytes == src.nbytes:
         return  # the same memory: a full overlap is fine
     raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                        "written-to tensor refer to a single memory location. Please clone() "
