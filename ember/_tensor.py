@@ -563,10 +563,26 @@ def _alias(t: Tensor) -> Tensor:
     return n
 
 
+def _host_to(arr: np.ndarray, dev: device) -> Any:
+    if dev.type != "cuda":
+        return arr  # meta tensors hold NumPy ghosts
+    from .backends import cuda
+
+    return cuda.from_host(arr, dev.index)
+
+
 def make(arr: Any, dt: D.dtype, dev: device) -> Tensor:
-    """Wrap a fresh backend array (the hot path: one type test, no other checks)."""
-    if arr.__class__ is not _ndarray and isinstance(arr, np.generic):
-        arr = np.asarray(arr)  # NumPy returns scalars for 0-d operands
+    """Wrap a fresh backend array (the hot path: one type and one identity test).
+
+    A host array given for a CUDA device is copied there, so host-side helpers that build
+    small arrays with NumPy still give device tensors."""
+    if arr.__class__ is not _ndarray:
+        if isinstance(arr, np.generic):
+            arr = np.asarray(arr)  # NumPy returns scalars for 0-d operands
+            if dev is not CPU:
+                arr = _host_to(arr, dev)
+    elif dev is not CPU:
+        arr = _host_to(arr, dev)
     t = _new_obj(Tensor)
     t._data = arr
     t.dtype = dt

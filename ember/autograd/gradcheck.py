@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from ..backends import to_numpy, xp_of
+
 
 class GradcheckError(RuntimeError):
     pass
@@ -40,10 +42,10 @@ def _numerical(fn: Callable, inputs: tuple, outs_n: list, eps: float) -> list:
             orig = flat[j].copy()
             # grad mode stays on: fn may itself differentiate (gradgradcheck's vjp)
             flat[j] = orig + eps
-            plus = [o._data.astype(np.complex128).reshape(-1).copy()
+            plus = [to_numpy(o._data).astype(np.complex128).reshape(-1)
                     for o in _tensors(_as_tuple(fn(*inputs)))]
             flat[j] = orig - eps
-            minus = [o._data.astype(np.complex128).reshape(-1).copy()
+            minus = [to_numpy(o._data).astype(np.complex128).reshape(-1)
                      for o in _tensors(_as_tuple(fn(*inputs)))]
             flat[j] = orig
             for i, (p, m) in enumerate(zip(plus, minus)):
@@ -63,13 +65,13 @@ def _analytical(fn: Callable, inputs: tuple, outs: list) -> list:
         if not o._requires_grad:
             continue
         for r in range(o._data.size):
-            onehot = np.zeros(o._data.size, dtype=o.dtype.np)
+            onehot = xp_of(o._data).zeros(o._data.size, dtype=o.dtype.np)
             onehot[r] = 1
             go = make(onehot.reshape(o._data.shape), o.dtype, o.device)
             gs = _grad([o], diff_in, [go], retain_graph=True, allow_unused=True)
             for k, g in enumerate(gs):
                 if g is not None:
-                    jac[k][i][r, :] = g._data.reshape(-1).real
+                    jac[k][i][r, :] = to_numpy(g._data).reshape(-1).real
     return jac
 
 
@@ -123,7 +125,7 @@ def gradgradcheck(func: Callable, inputs: Any, grad_outputs: Any = None, *, eps:
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(tensor(rng.standard_normal(o.shape), dtype=o.dtype,
-                                    requires_grad=True) for o in outs)
+                                    device=o.device, requires_grad=True) for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)
     diff_idx = [i for i, x in enumerate(inputs) if getattr(x, "_requires_grad", False)]

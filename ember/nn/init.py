@@ -254,7 +254,8 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Any = None) -> Tenso
     rows = tensor.size(0)
     cols = tensor.numel() // rows
     work = D.float64 if tensor.dtype is D.float64 else D.float32
-    flat = empty(rows, cols, dtype=work).normal_(0, 1, generator=generator).numpy()
+    flat = empty(rows, cols, dtype=work, device=tensor.device).normal_(
+        0, 1, generator=generator).cpu().numpy()  # the QR runs on the host
     if rows < cols:
         flat = flat.T
     q, r = np.linalg.qr(flat)

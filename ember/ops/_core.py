@@ -123,7 +123,8 @@ def scalar_to_array(s: Any, dt: D.dtype) -> Any:
     if dt.category == D.INT and type(s) is int:
         lo, hi = _INT_RANGE[dt.name]
         if not lo <= s <= hi:
-            return np.array(s & ((1 << (8 * dt.itemsize)) - 1), dtype=np.uint64).astype(dt.np)
+            # a NumPy scalar, not a 0-d array: CuPy's kernels take scalars, not host arrays
+            return np.array(s & ((1 << (8 * dt.itemsize)) - 1), dtype=np.uint64).astype(dt.np)[()]
         return dt.np.type(s)
     if dt.category == D.INT and type(s) is bool:
         return dt.np.type(s)

@@ -11,7 +11,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as _gm
-from ..backends import ufunc_at
+from ..backends import is_dev, ufunc_at
 from ._core import check_inplace, grad_on, no_grad_ctx, rebase_history, write_result
 
 _FULL = slice(None)
@@ -83,13 +83,18 @@ def _value_of(value: Any, dt: D.dtype, name: str) -> Any:
 
 
 # --------------------------------------------------------------------- bounds checks
+def is_array(e: Any) -> bool:
+    """An index array of either backend (not a scalar, slice, None or Ellipsis)."""
+    return isinstance(e, np.ndarray) or is_dev(e)
+
+
 def _first_oob(idx: Any, lo: int, hi: int) -> int | None:
     """The first index outside [lo, hi), or None."""
     if idx.size == 0:
         return None
     if idx.min() >= lo and idx.max() < hi:
         return None
-    return int(idx[(idx < lo) | (idx >= hi)].flat[0])
+    return int(idx[(idx < lo) | (idx >= hi)].ravel()[0])
 
 
 def _check_dim_index(idx: Any, size: int, d: int, exc: type = RuntimeError, prefix: str = "",
@@ -117,7 +122,7 @@ def _grad_key(key: tuple) -> tuple:
     index arrays copied (a later in-place edit of the index must not change the gradient)."""
     out: list = []
     for e in key:
-        if isinstance(e, np.ndarray):
+        if is_array(e):
             if e.dtype == bool:
                 out.extend(np.nonzero(e))
             else:

@@ -17,7 +17,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
-from ..backends import add_at
+from ..backends import add_at, as_array, contig, like, sparse_indices, xp_of
 from ._core import _tname, attach, grad_on, norm_dim, norm_dims
 
 # ------------------------------------------------------------------ return types
@@ -72,7 +72,7 @@ def count(shape: tuple, axes: tuple | None) -> int:
 def wrap(r: Any, dt: D.dtype, dev: Any) -> Tensor:
     """A reduction result (array or NumPy scalar) as a tensor of dtype dt."""
     if isinstance(r, np.generic):
-        r = np.asarray(r)
+        r = as_array(r)
     if r.dtype != dt.np:
         r = r.astype(dt.np)
     return make(r, dt, dev)
@@ -89,11 +89,11 @@ def isnan(a: Any) -> Any:
     """np.isnan for any dtype (all False for integers and bool)."""
     if a.dtype.kind in "fc" or a.dtype == D.bfloat16.np:
         return np.isnan(a)
-    return np.zeros(a.shape, np.bool_)
+    return xp_of(a).zeros(a.shape, np.bool_)
 
 
 def const(a: Any, dt: D.dtype, dev: Any) -> Tensor:
-    return make(np.asarray(a).astype(dt.np), dt, dev)
+    return make(as_array(a).astype(dt.np), dt, dev)
 
 
 def acc(a: Any, dt: D.dtype) -> Any:
@@ -124,14 +124,18 @@ class MaskBackward(Node):
 def mask0(x: Tensor, keep: Any) -> Tensor:
     """where(keep, x, 0) for a constant boolean array `keep` (0 * inf would give nan)."""
     a = x._data
-    out = make(np.where(keep, a, np.zeros((), a.dtype)), x.dtype, x.device)
+    if type(a) is np.ndarray:
+        z = np.zeros((), a.dtype)
+    else:
+        keep, z = like(a, keep), xp_of(a).zeros((), a.dtype)
+    out = make(np.where(keep, a, z), x.dtype, x.device)
     if grad_on(x):
         attach(MaskBackward(keep), (x,), (out,))
     return out
 
 
 def _full_index(idx: Any, dim: int) -> tuple:
-    ix = list(np.indices(idx.shape, sparse=True))
+    ix = sparse_indices(idx.shape, xp_of(idx))
     ix[dim] = idx
     return tuple(ix)
 
@@ -168,9 +172,12 @@ def scatter_dim(src: Tensor, dim: int, idx: Any, shape: tuple, unique: bool) -> 
     if s.shape != idx.shape:
         s = np.broadcast_to(s, idx.shape)
     half = s.dtype == np.float16 or s.dtype == D.bfloat16.np
-    z = np.zeros(shape, np.float32 if half else s.dtype)
-    if unique:
+    xp = xp_of(s)
+    z = xp.zeros(shape, np.float32 if half else s.dtype)
+    if unique and xp is np:
         np.put_along_axis(z, idx, s, dim)
+    elif unique:
+        z[_full_index(like(s, idx), dim)] = s
     else:
         add_at(z, _full_index(idx, dim), s)
     out = make(z.astype(s.dtype) if half else z, src.dtype, src.device)
@@ -304,7 +311,7 @@ def rcumsum(x: Tensor, d: int) -> Tensor:
     if not a.ndim:
         return x
     r = np.flip(cum(np.cumsum, np.flip(a, d), d, x.dtype), d)
-    out = make(np.ascontiguousarray(r), x.dtype, x.device)
+    out = make(contig(r), x.dtype, x.device)
     if grad_on(x):
         attach(ReverseCumsumBackward(d), (x,), (out,))
     return out

@@ -17,6 +17,7 @@ from .. import _dtype as D
 from .. import _random as R
 from .._tensor import Tensor
 from ..autograd.graph import Node
+from ..backends import contig
 from ._core import _tname
 
 # ------------------------------------------------------------------ helpers
@@ -126,7 +127,7 @@ def _box_muller_f32(g: np.random.Generator, shape: tuple, out: Any) -> np.ndarra
 
 
 def _to_complex(r: np.ndarray, dt: D.dtype, shape: tuple, out: Any) -> np.ndarray:
-    c = np.ascontiguousarray(r).view(dt.np).reshape(shape)
+    c = contig(r).view(dt.np).reshape(shape)
     if out is not None:
         out[...] = c
         return out

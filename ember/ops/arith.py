@@ -11,6 +11,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import as_array, like
 from ._core import (
     attach,
     binary_args,
@@ -356,7 +357,8 @@ def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
                 q = np.where(adj, q - 1, q)
                 fq = np.floor(q)
                 fq = np.where(q - fq > 0.5, fq + 1, fq)
-                r = np.where(np.asarray(y) == 0, r, np.where(q == 0, np.copysign(0, x / y), fq))
+                r = np.where(like(r, as_array(y) == 0), r,
+                             np.where(q == 0, np.copysign(0, x / y), fq))
     # the common result (an array already in dt) skips mk()'s checks
     out = make(r, dt, dev) if r.__class__ is _nd and r.dtype is dt.np else mk(r, dt, dev)
     if grad_on(input, other):  # torch wraps a scalar divisor too: always div.Tensor_mode

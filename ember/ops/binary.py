@@ -12,6 +12,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
+from ..backends import as_array, is_dev
 from ._core import _tname, attach, binary_args, grad_on, make_inplace
 from ._registry import register, register_method
 from .creation import zeros_like
@@ -40,7 +41,7 @@ except ImportError:  # pragma: no cover - other NumPy versions
 def mk(r: Any, dt: D.dtype, dev: Any) -> Tensor:
     """Wrap a ufunc result in dtype `dt` (NumPy returns scalars for 0-d operands)."""
     if isinstance(r, np.generic):
-        r = np.asarray(r, dtype=dt.np)
+        r = as_array(r, dtype=dt.np)
     elif r.dtype != dt.np:
         if dt is D.float16:  # float32 results beyond float16's range become inf, silently
             tok = quiet()
@@ -252,7 +253,7 @@ def pow(input: Any, exponent: Any) -> Tensor:
         elif dt.category == D.FLOAT:
             r = np.power(up(x, dt), up(y, dt))
         else:  # torch's complex kernel is exp(y * log(x)): same special values (0 ** 0 is nan)
-            r = np.exp(y * np.log(np.asarray(x, dt.np)))
+            r = np.exp(y * np.log(as_array(x, dt.np)))
     except ValueError as err:
         raise broadcast_error(err, input, exponent) from None
     finally:
@@ -353,6 +354,10 @@ def _mod(name: str, input: Any, other: Any, floor: bool) -> Tensor:
                     zero = r == 0
                     if any_(zero):
                         r = np.where(zero, np.copysign(r, x), r)
+                    if is_dev(r):  # CuPy's x % inf is nan; NumPy's (and torch's) is x or inf
+                        big = np.isinf(y) & np.isfinite(x)
+                        if any_(big):
+                            r = np.where(big, np.where((x == 0) | ((x < 0) == (y < 0)), x, y), r)
                 else:
                     r = np.fmod(x, y)
             finally:

@@ -157,5 +157,9 @@ def isin(elements: Any, test_elements: Any, *, assume_unique: bool = False,
     x, y, dt, dev = binary_args("isin", elements, test_elements)
     if dt.category == D.COMPLEX:
         raise RuntimeError(f"Unsupported input type encountered for isin(): {_tname(dt)}")
+    if dev.type == "cuda":  # CuPy's isin takes arrays only
+        from ..backends import cuda
+
+        x, y = cuda.xp.asarray(x), cuda.xp.asarray(y)
     r = np.isin(x, y, assume_unique=assume_unique, invert=invert)
     return mk(r, D.bool_, dev)

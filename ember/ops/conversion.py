@@ -53,6 +53,18 @@ def _xp(a: Any) -> Any:
     return _cuda.xp
 
 
+def _x86_float_to_int(src: Any, dt: Any) -> Any:
+    """Device floats as integers the way torch's CPU (x86) casts them, not CUDA's saturating
+    way: truncate to int32 (int64 for 8-byte targets), NaN and out-of-range values becoming
+    the minimum, then wrap to the target's width."""
+    xp = _xp(src)
+    wide = np.dtype(dt).itemsize == 8
+    it, lim = (np.int64, 2.0**63) if wide else (np.int32, 2.0**31)
+    ok = (src > -lim - 1) & (src < lim)  # False for NaN
+    i = xp.where(ok, src, 0).astype(it)
+    return xp.where(ok, i, np.iinfo(it).min)
+
+
 def _cast_into(dst: Any, src: Any) -> None:
     """dst[...] = src with C casting semantics (what torch does), without NumPy's warnings."""
     sk, dk = src.dtype.kind, dst.dtype.kind
@@ -60,6 +72,8 @@ def _cast_into(dst: Any, src: Any) -> None:
         src = src != 0 if dk == "b" else src.real
         sk = src.dtype.kind
     if type(dst) is not np.ndarray:
+        if sk in "fV" and dk in "iu":  # V: bfloat16
+            src = _x86_float_to_int(src if sk == "f" else src.astype(np.float32), dst.dtype)
         dst[...] = src.astype(dst.dtype)
     elif sk in "fcV" and (dk in "iub" or dst.itemsize < src.itemsize):  # may overflow: quiet
         with np.errstate(invalid="ignore", over="ignore"):
@@ -303,11 +317,17 @@ def _history(t: Tensor) -> Tensor:
 
 def _check_partial_overlap(dst: Any, src: Any) -> None:
     """torch refuses to copy between two dense views whose memory partly overlaps."""
-    if not isinstance(dst, np.ndarray) or not np.may_share_memory(dst, src):
-        return
+    if isinstance(dst, np.ndarray):
+        if not np.may_share_memory(dst, src):
+            return
+        p_dst, p_src = dst.ctypes.data, src.ctypes.data
+    else:  # a device array (same device as src: the caller checked)
+        if not _xp(dst).may_share_memory(dst, src):
+            return
+        p_dst, p_src = dst.data.ptr, src.data.ptr
     if dense_strides(dst) is None or dense_strides(src) is None:
         return  # too hard to tell, as torch says: allowed
-    if dst.ctypes.data == src.ctypes.data and dst.nbytes == src.nbytes:
+    if p_dst == p_src and dst.nbytes == src.nbytes:
         return  # the same memory: a full overlap is fine
     raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                        "written-to tensor refer to a single memory location. Please clone() "

@@ -14,7 +14,7 @@ from .._device import CPU, META, canonical, device
 from .._device import _state as _dev_state
 from .._storage import Storage
 from .._tensor import Tensor, contiguous_strides, make
-from ..backends import for_device
+from ..backends import for_device, xp_of
 from ._registry import register
 from ._tensor_data import _C_NAMES, _cast_checked, _from_data, _host_copy_of_tensor, _shares_numpy
 
@@ -423,9 +423,9 @@ def _like_impl(name: str, input: Tensor, fill: Any, dtype: D.dtype | None, layou
     dt = dtype or input.dtype
     dev = get_device(device) if device is not None else input.device
     order = layout_order(memory_format)
-    if order == "K" and dev.type == "cpu" and input.device.type == "cpu" and \
+    if order == "K" and dev is input.device and dev.type != "meta" and \
             not input._data.flags.c_contiguous:
-        arr = alloc_like(input._data, dt.np)
+        arr = alloc_like(input._data, dt.np, "K", xp_of(input._data))
         if fill is not None:
             arr[...] = fill
         res = make(arr, dt, dev)

@@ -10,6 +10,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import accumulate, xp_of
 from ._core import attach, grad_on, make_inplace, norm_dim
 from ._reduce import (
     SelectBackward,
@@ -149,12 +150,12 @@ def _cumext(name: str, input: Tensor, dim: int) -> Any:
     if not a.ndim:
         return select0(input, node_cls, rtype)
     o = ordered(a)
-    vals = (np.maximum if is_max else np.minimum).accumulate(o, axis=d)
+    vals = accumulate(np.maximum if is_max else np.minimum, o, d)
     # the running extreme's index: the last place where the element equals it (ties and NaNs
     # move the index forward, as in torch)
     hit = (o == vals) | isnan(o)
-    pos = np.arange(a.shape[d]).reshape((-1,) + (1,) * (a.ndim - d - 1))
-    idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=d)
+    pos = xp_of(a).arange(a.shape[d]).reshape((-1,) + (1,) * (a.ndim - d - 1))
+    idx = accumulate(np.maximum, np.where(hit, pos, 0), d)
     return select_result(name, node_cls, input, np.take_along_axis(a, idx, d), idx, d, True,
                          rtype, unique=False)
 

@@ -10,10 +10,10 @@ from .. import _dtype as D
 from .._tensor import Tensor, make, make_view
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
-from ..backends import add_at
+from ..backends import add_at, as_array, xp_of
 from ._core import _tname, attach, check_inplace, grad_on, no_grad_ctx, rebase_history, write_result
 from ._index_key import _adv_key, _array_item, _parse
-from ._index_util import _data_dependent, _first_oob, _grad_key, scalar_value
+from ._index_util import _data_dependent, _first_oob, _grad_key, is_array, scalar_value
 from ._registry import register, register_method
 from .masked import where_single  # noqa: F401 - re-exported: tests import it from here
 from .views import SelectBackward0, SliceBackward0, _named, _ScatterNode
@@ -67,7 +67,7 @@ def _index_error(a: Any, key: tuple, err: Any, bounds: bool = True) -> Any:
     dim = k = 0
     indexed_zero = False
     for e in key:
-        if not isinstance(e, np.ndarray):
+        if not is_array(e):
             dim += 1
             continue
         if e.dtype == bool:
@@ -88,21 +88,9 @@ def _index_error(a: Any, key: tuple, err: Any, bounds: bool = True) -> Any:
                 return IndexError("index is out of bounds for dimension with size 0")
         except IndexError as err:
             return err
-    dim = k = 0
-    for e in key:
-        if not isinstance(e, np.ndarray):
-            dim += 1
-            continue
-        if e.dtype == bool:
-            dim += e.ndim
-            k += e.ndim
-            continue
-        size = a.shape[dim]
-        bad = _first_oob(e, -size, size) if bounds and size else None
-        if bad is not None:
-            return IndexError(f"index {bad} is out of bounds for dimension {k} with size {size}")
-        dim += 1
-        k += 1
+    oob = _oob_error(a, key) if bounds else None
+    if oob is not None:
+        return oob
     try:
         _index_result_shape(a.shape, key)
     except IndexError as e:
@@ -110,10 +98,37 @@ def _index_error(a: Any, key: tuple, err: Any, bounds: bool = True) -> Any:
     return err
 
 
+def _oob_error(a: Any, key: tuple) -> IndexError | None:
+    """torch's error for the first integer index array with an out-of-range value."""
+    dim = k = 0
+    for e in key:
+        if not is_array(e):
+            dim += 1
+            continue
+        if e.dtype == bool:
+            dim += e.ndim
+            k += e.ndim
+            continue
+        size = a.shape[dim]
+        bad = _first_oob(e, -size, size) if size else None
+        if bad is not None:
+            return IndexError(f"index {bad} is out of bounds for dimension {k} with size {size}")
+        dim += 1
+        k += 1
+    return None
+
+
+def _check_bounds(a: Any, key: tuple) -> None:
+    """Raise for out-of-range indices of a device array (CuPy wraps them silently)."""
+    err = _oob_error(a, key)
+    if err is not None:
+        raise err
+
+
 def _shape_mismatch(key: tuple) -> IndexError:
     shapes = []
     for e in key:
-        if isinstance(e, np.ndarray):
+        if is_array(e):
             if e.dtype == bool:
                 shapes += [[int(e.sum())]] * e.ndim
             else:
@@ -137,19 +152,21 @@ class IndexBackward0(Node):
 def _index_get(t: Tensor, key: tuple) -> Tensor:
     """t[key] for a NumPy advanced key; differentiable (IndexBackward0)."""
     a = t._data
-    if t.device.type == "meta" and any(isinstance(e, np.ndarray) and e.dtype == bool
+    if t.device.type == "meta" and any(is_array(e) and e.dtype == bool
                                        for e in key):
         _data_dependent("indexing with a boolean mask")
     if not a.size:  # NumPy checks what torch does not (bounds) and skips what it does (masks)
         _check_empty(a, key)
-        r = np.empty(_index_result_shape(a.shape, key), a.dtype)
+        r = xp_of(a).empty(_index_result_shape(a.shape, key), a.dtype)
     else:
+        if type(a) is not np.ndarray:  # CuPy wraps out-of-range indices instead of raising
+            _check_bounds(a, key)
         try:
             r = a[key]
         except (IndexError, ValueError) as e:
             raise _index_error(a, key, e) from None
     if isinstance(r, np.generic):  # NumPy gives a scalar when every index is 0-d
-        r = np.asarray(r)
+        r = as_array(r)
     out = make(r, t.dtype, t.device)
     if t._requires_grad and _gm.enabled:
         attach(IndexBackward0(a.shape, _grad_key(key)), (t,), (out,))
@@ -160,7 +177,7 @@ def _index_shape(key: tuple) -> tuple:
     """The broadcast shape of the index arrays (masks count as their nonzero() vectors)."""
     shapes = []
     for e in key:
-        if isinstance(e, np.ndarray):
+        if is_array(e):
             shapes += [(int(e.sum()),)] * e.ndim if e.dtype == bool else [e.shape]
     try:
         return np.broadcast_shapes(*shapes)
@@ -173,7 +190,7 @@ def _index_result_shape(shape: tuple, key: tuple) -> tuple:
     b = _index_shape(key)
     pos, dims, dim = [], [], 0
     for i, e in enumerate(key):
-        n = (e.ndim if e.dtype == bool else 1) if isinstance(e, np.ndarray) else 0
+        n = (e.ndim if e.dtype == bool else 1) if is_array(e) else 0
         if n:
             pos.append(i)
             dims.append((dim, dim + n))
@@ -195,12 +212,14 @@ def _write(a: Any, key: tuple, v: Any, accumulate: bool) -> None:
     if not a.size:
         _check_empty(a, key)
         return
+    if type(a) is not np.ndarray:  # CuPy wraps out-of-range indices instead of raising
+        _check_bounds(a, key)
     try:
         if not accumulate:
             a[key] = v
             return
         for e in key:  # nonzero() of a mask of the wrong shape would still be in bounds
-            if isinstance(e, np.ndarray) and e.dtype == bool:
+            if is_array(e) and e.dtype == bool:
                 _check_empty(a, key, True)
                 break
         if a.dtype == np.bool_:
@@ -345,7 +364,7 @@ def _setitem(self: Tensor, key: Any, value: Any) -> None:
         return
     key_np, mask_pos = _adv_key(adv)
     if val is None:
-        val = make(np.asarray(scalar_value(value, self.dtype)), self.dtype, self.device)
+        val = make(as_array(scalar_value(value, self.dtype)), self.dtype, self.device)
     else:
         val = _strip_leading_ones(val)
     _index_put_inplace(target, key_np, mask_pos, val, False)
@@ -408,7 +427,7 @@ def _tensor_indices(self: Tensor, indices: Any, name: str) -> list:
                             f"{type(t).__name__}")
         c = _array_item(t._host())
         if type(c) is int:
-            c = ("i", np.asarray(c))
+            c = ("i", as_array(c))
         elif type(c) is bool:
             raise NotImplementedError(f"{name}(): 0-d boolean index tensors are not supported")
         adv.append(c)

@@ -12,6 +12,7 @@ from .._device import CPU as _CPU
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import as_array
 from ..backends.meta import ghost
 from ._core import attach, binary_args, grad_on
 from ._linalg_util import (
@@ -270,7 +271,7 @@ def _dot_like(name: str, fn: Any, node_cls: type, input: Tensor, other: Tensor) 
             other.device is not input.device:
         _dot_error(input, other)
     if dt is _F16 or dt is _BF16:
-        r = np.asarray(fn(a.astype(_f32), b.astype(_f32))).astype(dt.np)
+        r = as_array(fn(a.astype(_f32), b.astype(_f32))).astype(dt.np)
     else:
         _no_bool(dt, "dot")
         r = _arr0(fn(a, b))

@@ -21,7 +21,9 @@ def _logical(name: str, ufunc: Any) -> Callable:
     def op(input: Tensor, other: Tensor) -> Tensor:
         need_tensors(name, input, other)
         # promotion keeps zero and nonzero apart, so comparing promoted values is exact
-        x, y, _, dev = binary_args(name, input, other)
+        x, y, dt, dev = binary_args(name, input, other)
+        if dt.category == D.COMPLEX and dev.type == "cuda":  # CuPy's logical ufuncs: no complex
+            x, y = x != 0, y != 0
         try:
             return mk(ufunc(x, y), D.bool_, dev)
         except ValueError as err:
@@ -42,6 +44,8 @@ def logical_not(input: Tensor) -> Tensor:
     """Elementwise NOT of the truth value (nonzero) of input, as bool."""
     need_tensor("logical_not", input, "input", 1)
     x = input._data
+    if x.dtype.kind == "c" and type(x) is not np.ndarray:  # CuPy's logical_not: no complex
+        return mk(x == 0, D.bool_, input.device)
     return mk(np.logical_not(x if x.dtype.kind in "biufc" else x.astype(np.float32)), D.bool_,
               input.device)
 

@@ -14,6 +14,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import xp_of
 from ._core import (
     _scalar_result,
     _tname,
@@ -553,7 +554,7 @@ def _addc(name: str, input: Tensor, tensor1: Tensor, tensor2: Tensor, value: Any
     x, a, b = (t._data.astype(cdt, copy=False) for t in (input, tensor1, tensor2))
     try:
         # (value * a) * b + x, as torch orders it, in one output buffer
-        r = np.empty(np.broadcast_shapes(x.shape, a.shape, b.shape), cdt)
+        r = xp_of(x).empty(np.broadcast_shapes(x.shape, a.shape, b.shape), cdt)
         np.multiply(a, v, out=r)
         if div:
             r /= b

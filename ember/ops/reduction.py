@@ -15,6 +15,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import as_array, xp_of
 from ._core import attach, grad_on, norm_dim, norm_dims
 from ._reduce import (
     EvenlyBackward,
@@ -171,7 +172,7 @@ def nansum(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     a, odt = sum_args(input, dtype)
     axes = None if dim is None else axes_of(dim, a.ndim)
     if a.dtype.kind == "f" or a.dtype == D.bfloat16.np:
-        a = np.where(isnan(a), np.zeros((), a.dtype), a)
+        a = np.where(isnan(a), xp_of(a).zeros((), a.dtype), a)
     out = wrap(_sum_np(a, odt, axes, keepdim), odt, input.device)
     if grad_on(input):
         check_grad_dtype(odt)
@@ -195,7 +196,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *,
     if grad_on(input):
         from .arith import div
 
-        return div(s, make(np.asarray(cnt, np.int64), D.int64, input.device))
+        return div(s, make(as_array(cnt, np.int64), D.int64, input.device))
     with np.errstate(invalid="ignore", divide="ignore"):
         return wrap(acc(s._data, s.dtype) / cnt, s.dtype, input.device)
 
@@ -204,7 +205,7 @@ def nanmean(input: Tensor, dim: Any = None, keepdim: bool = False, *,
 def _exclusive_cumprod(x: Tensor, d: int) -> Tensor:
     """prod of x_j for j < i along d (1 at i = 0), written as a polynomial in x."""
     xa = x._data
-    pos = np.broadcast_to(np.arange(xa.shape[d]).reshape((-1,) + (1,) * (xa.ndim - d - 1)),
+    pos = np.broadcast_to(xp_of(xa).arange(xa.shape[d]).reshape((-1,) + (1,) * (xa.ndim - d - 1)),
                           xa.shape)
     first = pos == 0
     shifted = mask0(gather_dim(x, d, np.maximum(pos - 1, 0)), ~first)
@@ -219,7 +220,7 @@ def _prod_grad(x: Tensor, out: Tensor, grad: Tensor, d: int) -> Tensor:
         return grad * out / x
     if _gm.enabled:  # building a graph: the masked formula below is not twice differentiable
         n = xa.shape[d]
-        pos = np.arange(n).reshape((-1,) + (1,) * (xa.ndim - d - 1))
+        pos = xp_of(xa).arange(n).reshape((-1,) + (1,) * (xa.ndim - d - 1))
         flip = np.broadcast_to(n - 1 - pos, xa.shape)
         rev = _exclusive_cumprod(gather_dim(x, d, flip, unique=True), d)
         return grad * _exclusive_cumprod(x, d) * gather_dim(rev, d, flip, unique=True)
@@ -432,7 +433,7 @@ def _arg(name: str, input: Tensor, dim: int | None, keepdim: bool) -> Tensor:
     if dim is None:
         empty_error(name, a, None, IndexError)
         r = a.argmax() if name == "argmax" else a.argmin()
-        r = np.asarray(r, np.int64).reshape((1,) * a.ndim if keepdim else ())
+        r = as_array(r, np.int64).reshape((1,) * a.ndim if keepdim else ())
     else:
         d = norm_dim(dim, a.ndim)
         if not a.ndim:
@@ -518,9 +519,9 @@ def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     axes = axes_of(dim, a.ndim)
     if a.size:
         m = a.max(axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, np.zeros((), m.dtype))
+        m = np.where(np.isfinite(m), m, xp_of(m).zeros((), m.dtype))
     else:
-        m = np.zeros(keep_shape(a.shape, axes), a.dtype)
+        m = xp_of(a).zeros(keep_shape(a.shape, axes), a.dtype)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.log(np.exp(a - m).sum(axis=axes, keepdims=True)) + m
     if not keepdim:

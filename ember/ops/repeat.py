@@ -10,6 +10,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
+from ..backends import to_numpy
 from ._core import attach, grad_on, norm_dim
 from ._registry import register
 from .shape import _int_list
@@ -90,7 +91,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
         r = _repeats_of(input)
         if r._data.ndim != 1:
             raise RuntimeError("repeat_interleave only accept 1D vector as repeat")
-        counts = r._data
+        counts = to_numpy(r._data)  # CuPy's repeat takes no array of counts: plan on host
         if counts.size and counts.min() < 0:
             raise RuntimeError("repeats can not be negative")
         res = np.repeat(np.arange(counts.size, dtype=counts.dtype), counts)
@@ -119,7 +120,7 @@ def repeat_interleave(input: Tensor, repeats: Any = None, dim: int | None = None
                                    f"repeats.size(0) = {counts.size} and input.size({d}) = {n}")
             if counts.size and counts.min() < 0:
                 raise RuntimeError("repeats can not be negative")
-            idx = np.repeat(np.arange(n, dtype=np.int64), counts)
+            idx = np.repeat(np.arange(n, dtype=np.int64), to_numpy(counts))
             if output_size is not None and output_size != idx.size:
                 raise RuntimeError("allocated size does not match required size")
             from .index_dim import index_select

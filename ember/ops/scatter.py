@@ -11,7 +11,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
-from ..backends import add_at, xp_of
+from ..backends import add_at, as_array, sparse_indices, xp_of
 from ._core import _tname, attach, grad_on, norm_dim
 from ._index_util import (
     _FULL,
@@ -76,7 +76,8 @@ def gather(input: Tensor, dim: int, index: Tensor, *, sparse_grad: bool = False)
                                f"{list(idx.shape)} to be no larger than self {list(a.shape)} "
                                f"apart from dimension {d}")
     size = a1.shape[d]
-    if i1.size and i1.min() < 0:  # NumPy would wrap negative indices
+    if i1.size and (type(i1) is not np.ndarray or i1.min() < 0):  # NumPy wraps negative
+        # indices, CuPy wraps all out-of-range ones: check first
         _check_dim_index(i1, size, d)
     sub = a1 if i1.shape == a1.shape[:d] + i1.shape[d:d + 1] + a1.shape[d + 1:] else \
         a1[tuple(_FULL if i == d else slice(0, n) for i, n in enumerate(i1.shape))]
@@ -117,7 +118,7 @@ def _scatter_args(self: Tensor, dim: int, index: Tensor, src: Tensor | None) -> 
             raise RuntimeError(f"Expected index {list(idx.shape)} to be no larger than self "
                                f"{list(a.shape)} apart from dimension {d}")
         _check_dim_index(i1, a1.shape[d], d)
-    key = list(np.indices(i1.shape, sparse=True))
+    key = sparse_indices(i1.shape, xp_of(i1))
     key[d] = i1
     vals = s1[tuple(slice(0, n) for n in i1.shape)] if s1 is not None else None
     return d, tuple(key), vals
@@ -295,7 +296,7 @@ class ScatterReduceBackward0(Node):
         dt, dev = grad.dtype, grad.device
 
         def const(arr: Any) -> Tensor:
-            return make(np.asarray(arr).astype(dt.np), dt, dev)
+            return make(as_array(arr).astype(dt.np), dt, dev)
 
         src_sub = _as1d(src._data)[tuple(slice(0, n) for n in _as1d(index._data).shape)]
         src_sub = src_sub.reshape(index._data.shape)
@@ -322,7 +323,7 @@ class ScatterReduceBackward0(Node):
                 raise NotImplementedError("scatter_reduce(): double backward with reduce='prod' "
                                           "is not implemented")
             xs, inc = x._data, self.include_self
-            ms = np.where(xs == 0, np.ones((), xs.dtype), xs)
+            ms = np.where(xs == 0, xp_of(xs).ones((), xs.dtype), xs)
             msr = _scatter_reduce_np(ms, key, _as1d(src_sub), "prod", inc)
             gs = grad * const(msr / ms)
             zero = src_sub == 0
@@ -330,7 +331,7 @@ class ScatterReduceBackward0(Node):
             add_at(nz, key, _as1d(zero).astype(np.int64))
             nz = np.take_along_axis(nz, _as1d(index._data), d).reshape(zero.shape)
             single = zero & (nz == 1)
-            msrc = np.where(single, np.ones((), xs.dtype), src_sub)
+            msrc = np.where(single, xp_of(xs).ones((), xs.dtype), src_sub)
             msrcr = _scatter_reduce_np(xs, key, _as1d(msrc), "prod", inc)
             ga = gather(grad * const(msrcr), d, index)
             gb = gather(grad * result, d, index) / const(np.where(zero, 1, src_sub))

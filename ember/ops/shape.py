@@ -12,6 +12,7 @@ from .. import _dtype as D
 from .._device import CPU
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
+from ..backends import xp_of
 from ._core import attach, check_same_device, grad_on, make_inplace, norm_dim
 from ._registry import register, register_method
 from .views import reshape, unsqueeze
@@ -252,8 +253,9 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 # ------------------------------------------------------------------ tril / triu
 def _tri_mask(a: Any, diagonal: int, lower: bool) -> Any:
     r, c = a.shape[-2:]
-    m = np.tri(r, c, diagonal, dtype=bool)
-    return m if lower else ~np.tri(r, c, diagonal - 1, dtype=bool)
+    xp = xp_of(a)
+    m = xp.tri(r, c, diagonal, dtype=bool)
+    return m if lower else ~xp.tri(r, c, diagonal - 1, dtype=bool)
 
 
 class TrilBackward0(Node):
@@ -276,7 +278,7 @@ def _tri(input: Tensor, diagonal: int, lower: bool) -> Tensor:
         raise RuntimeError(f"{'tril' if lower else 'triu'}: input tensor must have at least 2 "
                            "dimensions")
     diagonal = int(diagonal)
-    r = np.where(_tri_mask(a, diagonal, lower), a, np.zeros((), a.dtype))
+    r = np.where(_tri_mask(a, diagonal, lower), a, xp_of(a).zeros((), a.dtype))
     out = make(r, input.dtype, input.device)
     if grad_on(input):
         attach((TrilBackward0 if lower else TriuBackward0)(diagonal), (input,), (out,))
@@ -514,7 +516,7 @@ def block_diag(*tensors: Tensor) -> Tensor:
         shapes2.append((1, 1) if len(s) == 0 else (1, s[0]) if len(s) == 1 else s)
     rows = sum(s[0] for s in shapes2)
     cols = sum(s[1] for s in shapes2)
-    res = np.zeros((rows, cols), dt.np)
+    res = xp_of(ts[0]._data).zeros((rows, cols), dt.np)
     r = c = 0
     blocks = []
     for t, (h, w) in zip(ts, shapes2, strict=True):

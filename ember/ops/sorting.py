@@ -14,6 +14,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
+from ..backends import as_array, like, xp_of
 from ._core import attach, grad_on, norm_dim, result_type
 from ._reduce import SelectBackward, isnan, named, ordered, select_result, structseq, tn, wrap
 from ._registry import register
@@ -143,17 +144,18 @@ def _unique_np(a: Any, d: int | None, sort_rows: bool) -> tuple:
         rows = np.moveaxis(a, d, 0).reshape(a.shape[d], int(np.prod(rest)))
     n = rows.shape[0]
     key = ordered(rows)
+    xp = xp_of(a)
     if not sort_rows or n == 0:
-        order = np.arange(n)
+        order = xp.arange(n)
     elif key.shape[1] == 1:
         order = np.argsort(key[:, 0], kind="stable")
     else:
         order = np.lexsort(key.T[::-1])  # first column is the primary key
     s = key[order]
-    new = np.ones(n, np.bool_)
+    new = xp.ones(n, np.bool_)
     new[1:] = np.any(s[1:] != s[:-1], axis=1)  # NaN != NaN: NaNs stay distinct, as in torch
     starts = np.flatnonzero(new)
-    inverse = np.empty(n, np.int64)
+    inverse = xp.empty(n, np.int64)
     inverse[order] = np.cumsum(new) - 1
     counts = np.diff(np.append(starts, n)).astype(np.int64)
     vals = rows[order[starts]]
@@ -227,7 +229,8 @@ def searchsorted(sorted_sequence: Tensor, input: Any, *, out_int32: bool = False
     is_t = isinstance(input, Tensor)
     dt = result_type(sorted_sequence, input)
     s = ordered(sorted_sequence._data.astype(dt.np, copy=False))
-    v = ordered(input._data.astype(dt.np, copy=False) if is_t else np.asarray(input, dt.np))
+    v = ordered(input._data.astype(dt.np, copy=False) if is_t else
+                like(s, as_array(input, dt.np)))
     if sorter is not None:
         s = np.take_along_axis(s, sorter._data, -1)
     if s.ndim == 0 or (s.ndim > 1 and (not is_t or s.shape[:-1] != v.shape[:-1])):

@@ -11,6 +11,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor, make
 from ..autograd.graph import Node
+from ..backends import accumulate, as_array, xp_of
 from ._core import attach, grad_on, norm_dim
 from ._reduce import (
     EvenlyBackward,
@@ -69,7 +70,7 @@ def _var_np(name: str, input: Tensor, axes: tuple | None, c: Any, keepdim: bool)
                       UserWarning, stacklevel=5)
     with np.errstate(invalid="ignore", divide="ignore"):
         m = a.sum(axis=axes, keepdims=True) / n if n else \
-            np.full(keep_shape(a.shape, axes), np.nan, a.dtype)
+            xp_of(a).full(keep_shape(a.shape, axes), np.nan, a.dtype)
         dev = a - m
         sq = (dev.real * dev.real + dev.imag * dev.imag) if dt.category == D.COMPLEX \
             else dev * dev
@@ -303,9 +304,9 @@ def _median(name: str, input: Tensor, dim: Any, keepdim: bool) -> Any:
             o = o[~nan]
         if o.size == 0 or (not ignore_nan and nan.any()):
             fill = np.nan if input.dtype.category == D.FLOAT else np.iinfo(a.dtype).min
-            r = np.asarray(fill).astype(a.dtype)
+            r = as_array(fill).astype(a.dtype)
         else:
-            r = np.asarray(np.partition(o, (o.size - 1) // 2)[(o.size - 1) // 2]).astype(a.dtype)
+            r = as_array(np.partition(o, (o.size - 1) // 2)[(o.size - 1) // 2]).astype(a.dtype)
         out = make(r, input.dtype, input.device)
         if grad_on(input):
             even_node(MedianBackward0 if name == "median" else NanmedianBackward0, input, out)
@@ -358,10 +359,11 @@ def mode(input: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     o = np.moveaxis(ordered(a), d, -1)
     s = np.sort(o, axis=-1)
     n = s.shape[-1]
-    pos = np.arange(n)
-    new_run = np.ones(s.shape, np.bool_)
+    xp = xp_of(s)
+    pos = xp.arange(n)
+    new_run = xp.ones(s.shape, np.bool_)
     new_run[..., 1:] = s[..., 1:] != s[..., :-1]  # NaN != NaN: each NaN is its own run
-    start = np.maximum.accumulate(np.where(new_run, pos, 0), axis=-1)
+    start = accumulate(np.maximum, np.where(new_run, pos, 0), s.ndim - 1)
     run_len = pos - start + 1
     best = np.argmax(run_len == run_len.max(axis=-1, keepdims=True), axis=-1)[..., None]
     v = np.take_along_axis(s, best, -1)

@@ -15,6 +15,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make, make_view
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
+from ..backends import xp_of
 from ._core import attach, check_inplace, make_inplace
 from ._out import write_out
 from ._registry import FUNCTIONS, METHODS, register, register_method
@@ -174,7 +175,7 @@ relu = unary_op("relu", _relu, ReluBackward0, kind=SAME, save=SAVE_OUT,
 
 # ------------------------------------------------------------------ predicates
 def _all(value: bool) -> Callable:
-    return lambda a: np.full(a.shape, value, dtype=np.bool_)
+    return lambda a: xp_of(a).full(a.shape, value, dtype=np.bool_)
 
 
 def _float_only(uf: Any, other: bool) -> Callable:
@@ -517,7 +518,7 @@ def positive(input: Tensor) -> Tensor:
 
 
 def _isreal(a: Any) -> Any:
-    return a.imag == 0 if a.dtype.kind == "c" else np.ones(a.shape, dtype=np.bool_)
+    return a.imag == 0 if a.dtype.kind == "c" else xp_of(a).ones(a.shape, dtype=np.bool_)
 
 
 isreal = unary_op("isreal", _isreal, None, kind=BOOL, inplace=False, out=False,

@@ -21,6 +21,7 @@ import numpy as np
 from .. import _dtype as D
 from .._tensor import Tensor
 from ..autograd.grad_mode import state as _grad_state
+from ..backends import as_strided
 from ..utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "register_optimizer_step_pre_hook", "register_optimizer_step_post_hook"]
@@ -423,8 +424,7 @@ def _bump(step: Tensor) -> float:
 def _real(a: Any) -> Any:
     """A real view of a complex array with a trailing dimension of 2 (torch.view_as_real)."""
     r = a.real
-    return np.lib.stride_tricks.as_strided(r, a.shape + (2,), r.strides + (r.itemsize,),
-                                           writeable=True)
+    return as_strided(r, a.shape + (2,), r.strides + (r.itemsize,), writeable=True)
 
 
 def run_update(fn: Callable, arrays: list, writes: tuple, opt: Optimizer, kw: dict,

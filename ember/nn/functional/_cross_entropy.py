@@ -17,6 +17,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import as_array, contig, xp_of
 from ...ops._core import _tname, attach
 from ...ops._registry import register
 from ._softmax import row_sums, softmax_array
@@ -116,7 +117,7 @@ def _class_coeffs(t: Any, c: int, w: Any, ignore_index: int) -> tuple:
     bad = valid & ((tt < 0) | (tt >= c))
     if bad.any():
         raise IndexError(f"Target {int(t[bad][0])} is out of bounds.")
-    wt = (w[tt] if w is not None else np.ones(len(t), np.float64)) * valid
+    wt = (w[tt] if w is not None else xp_of(t).ones(len(t), np.float64)) * valid
     return valid, tt, wt
 
 
@@ -124,7 +125,7 @@ def _reduce(loss: Any, red: int, denom: Any, shape: tuple) -> Any:
     if red == 0:
         return loss.reshape(shape)
     s = loss.sum()
-    return np.asarray(s / denom if red == 1 else s)
+    return as_array(s / denom if red == 1 else s)
 
 
 def _grad_rows(grad: Any, red: int, denom: Any, m: int) -> Any:
@@ -148,10 +149,11 @@ class NllLossBackward0(Node):
     def _q_dense(self, m: int, c: int, dt: Any) -> Any:
         """The coefficient matrix q (m, c), for the create_graph path."""
         valid, tt, wt = self.coeffs
-        q = np.zeros((m, c), dt)
-        q[np.arange(m), tt] = (1 - self.eps) * wt
+        xp = xp_of(tt)
+        q = xp.zeros((m, c), dt)
+        q[xp.arange(m), tt] = (1 - self.eps) * wt
         if self.eps:
-            wc = self.w if self.w is not None else np.ones(c, dt)
+            wc = self.w if self.w is not None else xp.ones(c, dt)
             q += np.outer(valid, wc * (self.eps / c))
         return q
 
@@ -162,6 +164,7 @@ class NllLossBackward0(Node):
         if _gm.enabled:
             return self._graph_backward(grad, x)
         m, c = self.logp.shape
+        xp = xp_of(self.logp)
         gs = _grad_rows(grad, self.red, self.denom, m)
         if self.ce:
             g2 = np.exp(self.logp)
@@ -171,12 +174,12 @@ class NllLossBackward0(Node):
                 big_q = big_q + valid * (self.eps / c * wsum)
             g2 *= (gs * big_q)[:, None] if np.ndim(gs) else (big_q * gs)[:, None]
         else:
-            g2 = np.zeros((m, c), self.logp.dtype)
-        g2[np.arange(m), tt] -= gs * (1 - self.eps) * wt
+            g2 = xp.zeros((m, c), self.logp.dtype)
+        g2[xp.arange(m), tt] -= gs * (1 - self.eps) * wt
         if self.eps:
-            wc = self.w if self.w is not None else np.ones(c, g2.dtype)
+            wc = self.w if self.w is not None else xp.ones(c, g2.dtype)
             g2 -= np.outer(gs * valid, wc * (self.eps / c))
-        return out(np.ascontiguousarray(lay.back(g2)), x.dtype, x.device)
+        return out(contig(lay.back(g2)), x.dtype, x.device)
 
     def _graph_backward(self, grad: Tensor, x: Tensor) -> Tensor:
         lay = self.layout
@@ -211,7 +214,7 @@ def _class_loss(name: str, input: Tensor, target: Tensor, weight: Any, ignore_in
     logp = softmax_array(x2, 1, log=True) if ce else x2
     valid, tt, wt = _class_coeffs(t, c, w, ignore_index)
     wt = wt.astype(x2.dtype, copy=False)
-    loss = -(logp[np.arange(m), tt] * wt)
+    loss = -(logp[xp_of(logp).arange(m), tt] * wt)
     if eps:
         smooth = -(logp @ w) if w is not None else -row_sums(logp)
         loss = loss * (1 - eps) + (smooth * valid) * (eps / c)
@@ -278,14 +281,14 @@ class _ProbTargetBackward(Node):
                 t2 = t2 * (1 - self.eps) + self.eps / c
             q = t2 * self.w if self.w is not None else t2
             g2 = np.exp(logp)
-            g2 *= row_sums(np.ascontiguousarray(q))[:, None]
+            g2 *= row_sums(contig(q))[:, None]
             g2 -= q
             g2 *= gs
-            gx = out(np.ascontiguousarray(lay.back(g2)), x.dtype, x.device)
+            gx = out(contig(lay.back(g2)), x.dtype, x.device)
         if nf[1][0] is not None:
             d = -(logp * self.w) if self.w is not None else -logp
             d *= gs * (1 - self.eps)
-            gtt = out(np.ascontiguousarray(lay.back(d)), target.dtype, target.device)
+            gtt = out(contig(lay.back(d)), target.dtype, target.device)
         return gx, gtt
 
 
@@ -310,7 +313,7 @@ def _prob_loss(input: Tensor, target: Tensor, weight: Any, red: int, eps: float)
     if eps:
         t2 = t2 * (1 - eps) + eps / c
     q = t2 * w if w is not None else t2
-    loss = -np.einsum("ij,ij->i", np.ascontiguousarray(q), logp)
+    loss = -np.einsum("ij,ij->i", contig(q), logp)
     m = logp.shape[0]
     shape = (input.shape[0],) + tuple(input.shape[2:]) if not lay.unbatched else ()
     denom = float(m) if m else np.nan

@@ -14,6 +14,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import like
 from ...ops._core import attach
 from ...ops._registry import register
 from ...ops._sampling import _np_gen
@@ -51,7 +52,7 @@ def _noise(input: Tensor, p: float, shape: tuple) -> Any:
     """Bernoulli(1 - p) / (1 - p) in float32 (float64 for float64 inputs), shaped `shape`."""
     ct = np.float64 if input.dtype is D.float64 else np.float32
     u = _np_gen(None, input.device).random(shape, dtype=ct)
-    return np.where(u >= p, ct(1.0 / (1.0 - p)), ct(0.0))
+    return like(input._data, np.where(u >= p, ct(1.0 / (1.0 - p)), ct(0.0)))  # drawn on host
 
 
 def _apply_noise(input: Tensor, noise: Any, inplace: bool) -> Tensor:

@@ -14,6 +14,7 @@ from ..._parallel import run_halves
 from ..._tensor import Tensor
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import contig
 from ...ops import _special as S
 from ...ops._core import attach
 from ...ops._registry import register
@@ -79,7 +80,7 @@ def _forward(a: Any, approximate: str) -> tuple:
         e += 1
         e *= 0.5
         return np.multiply(e, a, out=r), e
-    blocks = list(_blocks(a.size))
+    blocks = list(_blocks(a.size)) if type(a) is np.ndarray else [slice(None)]  # GPU: one pass
 
     def work(lo: int, hi: int) -> None:
         for s in blocks[lo:hi]:
@@ -105,7 +106,7 @@ def _forward(a: Any, approximate: str) -> tuple:
 def _backward(a: Any, g: Any, aux: Any, approximate: str) -> Any:
     """d gelu / d x * g for 1-d arrays (aux from the forward)."""
     gx = np.empty_like(a)
-    blocks = list(_blocks(a.size))
+    blocks = list(_blocks(a.size)) if type(a) is np.ndarray else [slice(None)]  # GPU: one pass
 
     def work(lo: int, hi: int) -> None:
         for s in blocks[lo:hi]:
@@ -144,8 +145,8 @@ class GeluBackward0(Node):
         (x,) = self.saved_tensors
         if _gm.enabled:
             return _gelu_grad_graph(grad, x, self.approximate)
-        a = np.ascontiguousarray(up(x._data)).reshape(-1)
-        g = np.ascontiguousarray(up(grad._data)).reshape(-1)
+        a = contig(up(x._data)).reshape(-1)
+        g = contig(up(grad._data)).reshape(-1)
         gx = _backward(a, g, self.aux, self.approximate)
         return out(gx.reshape(grad._data.shape), grad.dtype, grad.device)
 
@@ -169,7 +170,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     if approximate not in ("none", "tanh"):
         raise RuntimeError("approximate argument must be either none or tanh.")
     a, dt = float_in("gelu", "GeluKernelImpl", input)
-    r, aux = _forward(np.ascontiguousarray(a).reshape(-1), approximate)
+    r, aux = _forward(contig(a).reshape(-1), approximate)
     res = out(r.reshape(input._data.shape), dt, input.device)
     if _gm.enabled and input._requires_grad:
         node = GeluBackward0(approximate, aux)

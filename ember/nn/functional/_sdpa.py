@@ -18,6 +18,7 @@ from ... import _random
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import like, xp_of
 from ...ops._core import _tname, attach
 from ...ops._linalg_util import batched_matmul
 from ...ops.broadcast import _broadcast_shape
@@ -287,7 +288,12 @@ def _exp_scores(s: Any, fmask: Any, keep: Any) -> Any:
 
 def _softmax_rows(s: Any, safe: bool) -> Any:
     """Softmax over the last dim in place, shifted by each row's maximum."""
-    mx = s.max(axis=-1, keepdims=True, initial=-np.inf)
+    if type(s) is np.ndarray:
+        mx = s.max(axis=-1, keepdims=True, initial=-np.inf)
+    elif s.shape[-1]:  # CuPy's max has no `initial`
+        mx = s.max(axis=-1, keepdims=True)
+    else:
+        mx = xp_of(s).full(s.shape[:-1] + (1,), -np.inf, s.dtype)
     if safe:  # rows with every key masked give zeros, as torch's fused kernels do
         np.copyto(mx, 0.0, where=np.isneginf(mx))
     s -= mx
@@ -348,12 +354,13 @@ def _attention(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor | No
                               value._requires_grad or mask_g is not None)
 
     fmask, kmask = _masks(L, S, is_causal, attn_mask, cd)
+    fmask, kmask = like(qa, fmask), like(qa, kmask)  # the causal mask is built on the host
     r = _exp_scores(_scores(qa, kr, sc), fmask, kmask)
     inv = None   # 1 / row sums, applied to the output when p stays unnormalised
     if r is None:  # a non-finite score, a row far below the shift, or a fully masked row
         s = _scores(qa, kr, sc)
         if is_causal:
-            np.copyto(s, -np.inf, where=_upper(L, S))
+            np.copyto(s, -np.inf, where=like(s, _upper(L, S)))
         elif kmask is not None:
             np.copyto(s, -np.inf, where=~kmask)
         elif fmask is not None:

@@ -10,6 +10,7 @@ import numpy as np
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import as_array, like
 from ...ops._core import _tname, attach, make_inplace
 from ...ops._registry import register
 from ...ops._sampling import _np_gen
@@ -29,7 +30,7 @@ class _ShrinkBackward(Node):
         if _gm.enabled:
             return grad * ((x < -lam) | (x > lam)).to(grad.dtype)
         a, g = up(x._data), up(grad._data)
-        return out(np.asarray(np.where((a >= -lam) & (a <= lam), 0, g)), grad.dtype,
+        return out(as_array(np.where((a >= -lam) & (a <= lam), 0, g)), grad.dtype,
                    grad.device)
 
 
@@ -51,7 +52,7 @@ def _shrink(name: str, input: Tensor, lambd: float, soft: bool) -> Tensor:
         r = np.where(inside, 0, np.where(a > lambd, a - lambd, a + lambd))
     else:
         r = np.where(inside, 0, a)
-    res = out(np.asarray(r, dtype=a.dtype), dt, input.device)
+    res = out(as_array(r, dtype=a.dtype), dt, input.device)
     if _gm.enabled and input._requires_grad:
         node = (SoftshrinkBackward0 if soft else HardshrinkBackward0)(lambd)
         attach(node, (input,), (res,))
@@ -92,11 +93,12 @@ def _rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
     a, dt = float_in("rrelu", "rrelu_with_noise_cpu", input)
     pos = a > 0
     if training:
-        slopes = _np_gen(None, input.device).uniform(lower, upper, a.shape).astype(a.dtype)
+        slopes = like(a, _np_gen(None, input.device).uniform(lower, upper, a.shape)
+                      .astype(a.dtype))  # drawn on the host
         noise = np.where(pos, a.dtype.type(1), slopes)
     else:
         noise = np.where(pos, a.dtype.type(1), a.dtype.type((lower + upper) / 2))
-    res = out(np.asarray(a * noise), dt, input.device)
+    res = out(as_array(a * noise), dt, input.device)
     if _gm.enabled and input._requires_grad:
         attach(RreluWithNoiseBackward0(noise), (input,), (res,))
     return res

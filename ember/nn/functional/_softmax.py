@@ -37,6 +37,8 @@ def _ones(n: int, dt: Any) -> Any:
 
 def row_sums(a2: Any) -> Any:
     """Sums of the rows of a 2-d float array (one BLAS matrix-vector product)."""
+    if type(a2) is not np.ndarray:
+        return a2.sum(axis=1)
     return a2 @ _ones(a2.shape[1], a2.dtype)
 
 
@@ -55,6 +57,8 @@ def _rows_exact(a2: Any, log: bool) -> Any:
 def _rows_small(a2: Any, log: bool) -> Any:
     """Small arrays: the exact per-row shift in the fewest NumPy calls (ufunc methods directly,
     skipping ndarray.max/sum's Python wrappers)."""
+    if type(a2) is not np.ndarray:  # CuPy's ufuncs have no maximum.reduce
+        return _rows_exact(a2, log)
     z = a2 - np.maximum.reduce(a2, axis=1, keepdims=True)
     if log:
         z -= np.log(np.add.reduce(np.exp(z), axis=1, keepdims=True))

@@ -13,6 +13,7 @@ import numpy as np
 
 from ... import _dtype as D
 from ..._tensor import Tensor, make
+from ...backends import as_array
 from ...ops._core import _tname
 from ...ops._registry import FUNCTIONS, METHODS
 
@@ -63,7 +64,7 @@ def out(r: Any, dt: D.dtype, dev: Any) -> Tensor:
     if r.dtype != dt.np:
         r = r.astype(dt.np)
     elif isinstance(r, np.generic):
-        r = np.asarray(r)
+        r = as_array(r)
     return make(r, dt, dev)
 
 

@@ -17,6 +17,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import as_array
 from ...ops._core import _tname, attach, make_inplace, norm_dim
 from ...ops._registry import FUNCTIONS, register
 from ._gelu import gelu
@@ -80,14 +81,14 @@ class _Pointwise(Node):
         if a.ndim == 0:
             g, a = g.reshape(1), a.reshape(1)
         r = self.grad(NP, g, a, *self.params)
-        return out(np.asarray(r).reshape(grad._data.shape), grad.dtype, grad.device)
+        return out(as_array(r).reshape(grad._data.shape), grad.dtype, grad.device)
 
 
 def _apply(name: str, kernel: str, input: Any, fwd: Any, node_cls: type, *params: Any) -> Tensor:
     """A floating-point-only elementwise op: forward in NumPy, the node when grad is needed."""
     a, dt = float_in(name, kernel, input)
     r = fwd(a.reshape(1), *params).reshape(()) if a.ndim == 0 else fwd(a, *params)
-    res = out(np.asarray(r), dt, input.device)
+    res = out(as_array(r), dt, input.device)
     if _gm.enabled and input._requires_grad:
         node = node_cls(*params)
         attach(node, (input,), (res,))
@@ -123,7 +124,7 @@ def _hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Ten
         raise RuntimeError("Bool inputs not supported for hardtanh")
     if dt.category < D.FLOAT:  # integer inputs clamp with the bounds truncated to the dtype
         lo, hi = dt.np.type(int(min_val)), dt.np.type(int(max_val))
-        return make(np.asarray(np.clip(input._data, lo, hi)), dt, input.device)
+        return make(as_array(np.clip(input._data, lo, hi)), dt, input.device)
     return _apply("hardtanh", "hardtanh_cpu", input,
                   lambda a, lo, hi: np.minimum(np.maximum(a, lo), hi),
                   HardtanhBackward0, min_val, max_val)
@@ -472,7 +473,7 @@ class PreluKernelBackward0(Node):
         if nf[1][0] is not None:
             r = np.where(pos, 0, g * a)
             r = r.sum(axis=self.axes) if self.axes else r
-            gw = out(np.asarray(r).reshape(w._data.shape), w.dtype, w.device)
+            gw = out(as_array(r).reshape(w._data.shape), w.dtype, w.device)
         return gx, gw
 
 
@@ -497,7 +498,7 @@ def _prelu(input: Tensor, weight: Tensor) -> Tensor:
     a, dt = float_in("prelu", "prelu_cpu", input)
     wshape = (1, wn) + (1,) * (nd - 2) if nd >= 2 and wn > 1 else (1,) * nd
     wa = up(weight._data).reshape(wshape)
-    res = out(np.asarray(np.where(a > 0, a, a * wa)), dt, input.device)
+    res = out(as_array(np.where(a > 0, a, a * wa)), dt, input.device)
     if _gm.enabled and (input._requires_grad or weight._requires_grad):
         axes = tuple(i for i in range(nd) if not (wn > 1 and i == 1))
         node = PreluKernelBackward0(wshape, axes)

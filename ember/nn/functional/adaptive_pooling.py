@@ -12,6 +12,7 @@ import numpy as np
 from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.graph import Node
+from ...backends import like, xp_of
 from ...ops._core import attach, grad_on
 from ...ops._registry import register
 from .pooling import AdaptiveMaxPool2DBackward0, _as4, _back, _cdt, _shape
@@ -83,7 +84,8 @@ class AdaptiveAvgPool2DBackward0(Node):
         dt = grad.dtype
         g = grad._data.astype(_cdt(dt), copy=False)
         h, w = self.in_shape[-2:]
-        ah, aw = _avg_matrix(h, g.shape[-2], g.dtype), _avg_matrix(w, g.shape[-1], g.dtype)
+        ah, aw = (like(g, _avg_matrix(h, g.shape[-2], g.dtype)),
+                  like(g, _avg_matrix(w, g.shape[-1], g.dtype)))
         res = make(_back(np.matmul(ah.T, np.matmul(g, aw)), dt), dt, grad.device)
         if grad_on(grad):
             attach(AdaptiveAvgPool2DBackwardBackward0(tuple(g.shape[-2:])), (grad,), (res,))
@@ -96,7 +98,7 @@ def _adaptive_avg(input: Tensor, out: tuple) -> Tensor:
     dt = input.dtype
     x = input._data.astype(_cdt(dt), copy=False)
     h, w = x.shape[-2:]
-    ah, aw = _avg_matrix(h, out[0], x.dtype), _avg_matrix(w, out[1], x.dtype)
+    ah, aw = like(x, _avg_matrix(h, out[0], x.dtype)), like(x, _avg_matrix(w, out[1], x.dtype))
     res = make(_back(np.matmul(ah, np.matmul(x, aw.T)), dt), dt, input.device)
     if grad_on(input):
         attach(AdaptiveAvgPool2DBackward0(tuple(x.shape)), (input,), (res,))
@@ -130,14 +132,15 @@ def _adaptive_max(input: Tensor, out: tuple, return_indices: bool) -> Any:
     x = _as4(input, _cdt(dt))
     n, c, h, w = x.shape
     (hs, he), (ws, we) = _ranges(h, out[0]), _ranges(w, out[1])
-    v1 = np.empty((n, c, h, out[1]), x.dtype)
-    a1 = np.empty((n, c, h, out[1]), np.int64)
+    xp = xp_of(x)
+    v1 = xp.empty((n, c, h, out[1]), x.dtype)
+    a1 = xp.empty((n, c, h, out[1]), np.int64)
     for o in range(out[1]):  # first the max over each row window, then over the rows
         seg = x[..., ws[o]:we[o]]
         a1[..., o] = ws[o] + seg.argmax(-1)
         v1[..., o] = np.take_along_axis(seg, (a1[..., o] - ws[o])[..., None], -1)[..., 0]
-    vals = np.empty((n, c) + out, x.dtype)
-    idx = np.empty((n, c) + out, np.int64)
+    vals = xp.empty((n, c) + out, x.dtype)
+    idx = xp.empty((n, c) + out, np.int64)
     for o in range(out[0]):
         seg = v1[:, :, hs[o]:he[o]]
         r = seg.argmax(2)

@@ -16,6 +16,7 @@ import numpy as np
 from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.graph import Node
+from ...backends import as_strided, contig, xp_of
 from ...backends.meta import ghost
 from ...ops._core import attach, grad_on
 from ...ops._registry import register
@@ -23,7 +24,6 @@ from ...ops._registry import register
 __all__ = ["conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "convolution", "unfold",
            "fold"]
 
-_as_strided = np.lib.stride_tricks.as_strided
 _HALF = (D.float16, D.bfloat16)
 
 
@@ -34,7 +34,7 @@ def _pad0(x: np.ndarray, pads: tuple) -> np.ndarray:
     if not (pt or pb or pl or pr):
         return x
     n, c, h, w = x.shape
-    xp = np.zeros((n, c, h + pt + pb, w + pl + pr), x.dtype)
+    xp = xp_of(x).zeros((n, c, h + pt + pb, w + pl + pr), x.dtype)
     xp[:, :, pt:pt + h, pl:pl + w] = x
     return xp
 
@@ -45,9 +45,9 @@ def _im2col(xp: np.ndarray, ksize: tuple, st: tuple, dl: tuple, out_hw: tuple,
     n, c, _, _ = xp.shape
     (kh, kw), (ho, wo) = ksize, out_hw
     s0, s1, s2, s3 = xp.strides
-    v = _as_strided(xp, (n, c, kh, kw, ho, wo),
-                    (s0, s1, s2 * dl[0], s3 * dl[1], s2 * st[0], s3 * st[1]), writeable=False)
-    return np.ascontiguousarray(v).reshape(n, groups, c // groups * kh * kw, ho * wo)
+    v = as_strided(xp, (n, c, kh, kw, ho, wo),
+                   (s0, s1, s2 * dl[0], s3 * dl[1], s2 * st[0], s3 * st[1]), writeable=False)
+    return contig(v).reshape(n, groups, c // groups * kh * kw, ho * wo)
 
 
 def _out_hw(in_hw: tuple, pads: tuple, ksize: tuple, st: tuple, dl: tuple) -> tuple:
@@ -79,7 +79,7 @@ def _bwd_input(g: np.ndarray, w: np.ndarray, in_hw: tuple, st: tuple, pads: tupl
     if not dw:
         gc = np.matmul(w.reshape(groups, og, cg * kh * kw).transpose(0, 2, 1),
                        g.reshape(n, groups, og, ho * wo)).reshape(n, groups * cg, kh, kw, ho, wo)
-    gxp = np.zeros((n, groups * cg, h + pt + pb, wd + pl + pr), np.result_type(g, w))
+    gxp = xp_of(g).zeros((n, groups * cg, h + pt + pb, wd + pl + pr), np.result_type(g, w))
     for i in range(kh):
         r0 = i * dl[0]
         rows = slice(r0, r0 + sh * (ho - 1) + 1, sh)
@@ -88,7 +88,7 @@ def _bwd_input(g: np.ndarray, w: np.ndarray, in_hw: tuple, st: tuple, pads: tupl
             gxp[:, :, rows, c0:c0 + sw * (wo - 1) + 1:sw] += \
                 g * w[:, 0, i, j][:, None, None] if dw else gc[:, :, i, j]
     if pt or pb or pl or pr:
-        return np.ascontiguousarray(gxp[:, :, pt:pt + h, pl:pl + wd])
+        return contig(gxp[:, :, pt:pt + h, pl:pl + wd])
     return gxp
 
 
@@ -477,12 +477,12 @@ def _col2im(c: np.ndarray, out_hw: tuple, k: tuple, dl: tuple, pad: tuple,
     """(N, C, kh, kw, Lh, Lw) blocks summed back into (N, C, H, W)."""
     n, ch, kh, kw, lh, lw = c.shape
     h, w = out_hw
-    xp = np.zeros((n, ch, h + 2 * pad[0], w + 2 * pad[1]), c.dtype)
+    xp = xp_of(c).zeros((n, ch, h + 2 * pad[0], w + 2 * pad[1]), c.dtype)
     for i in range(kh):
         rows = slice(i * dl[0], i * dl[0] + st[0] * (lh - 1) + 1, st[0])
         for j in range(kw):
             xp[:, :, rows, j * dl[1]:j * dl[1] + st[1] * (lw - 1) + 1:st[1]] += c[:, :, i, j]
-    return np.ascontiguousarray(xp[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w])
+    return contig(xp[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w])
 
 
 def _blocks(hw: tuple, k: tuple, dl: tuple, pad: tuple, st: tuple) -> tuple:

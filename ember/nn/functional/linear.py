@@ -72,8 +72,11 @@ class _LinearBackward(Node):
             r = np.dot(g2.T, xa.astype(_F32) if half else xa)
             gw = make(r.astype(dt.np) if half else r, dt, grad.device)
         if len(nf) > 2 and nf[2][0] is not None:
-            r = np.dot(_ones(g2.shape[0], g2.dtype), g2) if g2.shape[0] else \
-                np.zeros(n_out, g2.dtype)
+            if type(g2) is not np.ndarray:
+                r = g2.sum(axis=0)
+            else:
+                r = np.dot(_ones(g2.shape[0], g2.dtype), g2) if g2.shape[0] else \
+                    np.zeros(n_out, g2.dtype)
             gb = make(r.astype(dt.np) if half else r, dt, grad.device)
         return (gx, gw, gb) if len(nf) > 2 else (gx, gw)
 

@@ -18,6 +18,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import as_array
 from ...ops._core import _tname, attach, result_type
 from ...ops._linalg_util import _broadcast
 from ...ops._registry import FUNCTIONS, register
@@ -55,7 +56,7 @@ def _operands(name: str, input: Any, target: Any, kernel: str, promote: bool = T
 def _reduce_np(loss: Any, red: int) -> Any:
     if red == 0:
         return loss
-    return np.asarray(loss.mean() if red == 1 else loss.sum())
+    return as_array(loss.mean() if red == 1 else loss.sum())
 
 
 def _scale_np(grad: Tensor, red: int, n: int) -> Any:
@@ -101,8 +102,8 @@ class _PairLoss(Node):
         gx = gs * ddx if nf[0][0] is not None else None
         gt = gs * self.dt(m, xa, ta, ddx, *self.params, *extra) if nf[1][0] is not None else None
         if not _gm.enabled:
-            gx = out(np.asarray(gx), x.dtype, x.device) if gx is not None else None
-            gt = out(np.asarray(gt), t.dtype, t.device) if gt is not None else None
+            gx = out(as_array(gx), x.dtype, x.device) if gx is not None else None
+            gt = out(as_array(gt), t.dtype, t.device) if gt is not None else None
         return gx, gt
 
 

@@ -18,6 +18,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import contig, xp_of
 from ...ops._core import _tname, attach
 from ...ops._registry import register
 from ._softmax import row_sums
@@ -58,6 +59,8 @@ def _norm_rows_grad(gxhat: Any, xhat: Any, rstd: Any) -> Any:
 
 
 def _col_sums(a2: Any) -> Any:
+    if type(a2) is not np.ndarray:
+        return a2.sum(axis=0)
     return _ones_row(a2.shape[0], a2.dtype) @ a2
 
 
@@ -155,7 +158,7 @@ def _layer_norm_impl(input: Tensor, normalized_shape: Any, weight: Any, bias: An
     a2 = a.reshape(-1, n)
     if a2.size == 0:
         xhat = np.zeros_like(a2)
-        mean = rstd = np.full(a2.shape[0], np.nan, a2.dtype)
+        mean = rstd = xp_of(a2).full(a2.shape[0], np.nan, a2.dtype)
     else:
         xhat, mean, rstd = _norm_rows(a2, eps)
     if wa is not None:
@@ -308,7 +311,7 @@ def _group_norm_impl(input: Tensor, num_groups: int, weight: Any, bias: Any,
     ba = _check_param("group_norm", bias, input)
     a2 = a.reshape(nb * num_groups, -1)
     if a2.size == 0:
-        xhat, rstd = np.zeros_like(a2), np.zeros(a2.shape[0], a2.dtype)
+        xhat, rstd = np.zeros_like(a2), xp_of(a2).zeros(a2.shape[0], a2.dtype)
     else:
         xhat, _, rstd = _norm_rows(a2, eps)
     y = xhat.reshape(nb, c, -1)
@@ -316,7 +319,7 @@ def _group_norm_impl(input: Tensor, num_groups: int, weight: Any, bias: Any,
         y = y * wa.reshape(1, c, 1)
     if ba is not None:
         y = y + ba.reshape(1, c, 1)
-    res = out(np.ascontiguousarray(y).reshape(shape), dt, input.device)
+    res = out(contig(y).reshape(shape), dt, input.device)
     if _gm.enabled and (input._requires_grad or (weight is not None and weight._requires_grad)
                         or (bias is not None and bias._requires_grad)):
         node = NativeGroupNormBackward0(shape, num_groups, eps, xhat, rstd)
@@ -443,7 +446,7 @@ def _batch_norm_impl(input: Tensor, weight: Any, bias: Any, running_mean: Any,
         n = a.size // max(c, 1)
         mean = a.mean(axis=axes)
         xc = a - mean.reshape(cshape)
-        var = (xc * xc).mean(axis=axes) if n else np.full(c, np.nan, a.dtype)
+        var = (xc * xc).mean(axis=axes) if n else xp_of(a).full(c, np.nan, a.dtype)
         rstd = 1.0 / np.sqrt(var + eps)
         xhat = xc
         xhat *= rstd.reshape(cshape)

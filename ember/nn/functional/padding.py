@@ -16,6 +16,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import contig, like, xp_of
 from ...ops._core import attach
 from ...ops._registry import FUNCTIONS, register
 from ._util import not_tensor, out, publish, up
@@ -55,7 +56,7 @@ def _constant_pad(input: Tensor, pad: tuple, value: Any) -> Tensor:
     fill = 0 if value is None else value
     if dt.category < D.FLOAT and dt is not D.bool_:
         fill = int(fill)
-    r = np.full(out_shape, fill, dtype=dt.np)
+    r = xp_of(a).full(out_shape, fill, dtype=dt.np)
     if all(s.start < s.stop for s in src if isinstance(s.start, int)):
         r[tuple(dst)] = a[tuple(src)]
     res = make(r, dt, input.device)
@@ -101,8 +102,8 @@ class _PadBackward(Node):
                 pt = make(p, grad.dtype, grad.device)
                 g = FUNCTIONS["tensordot"](g, pt, dims=([d], [0])).movedim(-1, d)
             else:
-                g = np.moveaxis(np.tensordot(g, p, axes=([d], [0])), -1, d)
-        return g if _gm.enabled else out(np.ascontiguousarray(g), grad.dtype, grad.device)
+                g = np.moveaxis(np.tensordot(g, like(g, p), axes=([d], [0])), -1, d)
+        return g if _gm.enabled else out(contig(g), grad.dtype, grad.device)
 
 
 _PAD_NODES = {(mode, k): type(name, (_PadBackward,), {})
@@ -132,8 +133,8 @@ def _nonconstant_pad(input: Tensor, pad: tuple, mode: str) -> Tensor:
         d = nd - 1 - i
         idx = _index_map(mode, shape[d], pad[2 * i], pad[2 * i + 1], d, shape)
         maps.append((d, idx))
-        a = np.take(a, idx, axis=d)
-    res = make(np.ascontiguousarray(a), input.dtype, input.device)
+        a = np.take(a, like(a, idx), axis=d)
+    res = make(contig(a), input.dtype, input.device)
     if _gm.enabled and input._requires_grad:
         attach(_PAD_NODES[(mode, k)](maps, shape), (input,), (res,))
     return res

@@ -16,6 +16,7 @@ import numpy as np
 from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.graph import Node
+from ...backends import as_array, contig, like, xp_of
 from ...ops._core import attach, grad_on
 from ...ops._registry import register
 from .upsampling import __all__ as _up_all
@@ -120,7 +121,7 @@ def _padded(x: np.ndarray, pad: tuple, k: tuple, st: tuple, dl: tuple, out: tupl
     hp, wp = _pshape((h, w), pad, k, st, dl, out)
     if not pad[0] and not pad[1] and hp == h and wp == w:
         return x
-    xp = np.full((n, c, hp, wp), fill, x.dtype)
+    xp = xp_of(x).full((n, c, hp, wp), fill, x.dtype)
     xp[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w] = x
     return xp
 
@@ -151,10 +152,11 @@ def _max_pool_arrays(x: np.ndarray, k: tuple, st: tuple, pad: tuple, dl: tuple, 
         (np.arange(out[1]) * st[1] - pad[1])[None, :]
     first = _first_valid(out[0], st[0], pad[0], dl[0])[:, None] * w + \
         _first_valid(out[1], st[1], pad[1], dl[1])[None, :]
-    idx = np.empty(best.shape, np.int64)
+    base, first, dev = like(best, base), like(best, first), xp_of(best)
+    idx = dev.empty(best.shape, np.int64)
     if x.dtype.kind == "f" and np.isnan(best).any():  # torch keeps the last NaN: scan forward
         idx[...] = first
-        cur = np.full(best.shape, lo, x.dtype)
+        cur = dev.full(best.shape, lo, x.dtype)
         for i, j, v in _windows(xp, k, st, dl, out):
             upd = (v > cur) | np.isnan(v)
             np.copyto(cur, v, where=upd)
@@ -163,13 +165,13 @@ def _max_pool_arrays(x: np.ndarray, k: tuple, st: tuple, pad: tuple, dl: tuple, 
     # the first position holding the maximum: scan the offsets backwards, keep the offset number
     wins = list(_windows(xp, k, st, dl, out))
     wt = np.int8 if len(wins) < 128 else np.int32
-    which = np.full(best.shape, len(wins) - 1, wt)
+    which = dev.full(best.shape, len(wins) - 1, wt)
     for t in range(len(wins) - 2, -1, -1):  # branch-free select: masked writes are slow
         which -= (which - wt(t)) * (wins[t][2] == best)
-    offs = np.array([i * dl[0] * w + j * dl[1] for i, j, _ in wins], np.int64)
+    offs = like(best, np.array([i * dl[0] * w + j * dl[1] for i, j, _ in wins], np.int64))
     np.add(np.take(offs, which), base, out=idx)
     # a window of -inf (or of the integer minimum) only: its first valid position
-    low = np.asarray(best == lo)
+    low = as_array(best == lo)
     if low.any():
         np.copyto(idx, np.broadcast_to(first, idx.shape), where=low)
     return best, idx
@@ -180,9 +182,10 @@ def _scatter_idx(g: np.ndarray, idx: np.ndarray, in_hw: tuple, unique: bool) -> 
     n, c = g.shape[:2]
     m, hw = n * c, in_hw[0] * in_hw[1]
     per = g.shape[2] * g.shape[3]
-    flat = (np.arange(m, dtype=np.int64)[:, None] * hw + idx.reshape(m, per)).ravel()
+    xp = xp_of(g)
+    flat = (xp.arange(m, dtype=np.int64)[:, None] * hw + idx.reshape(m, per)).ravel()
     if unique:
-        gi = np.zeros(m * hw, g.dtype)
+        gi = xp.zeros(m * hw, g.dtype)
         gi[flat] = g.ravel()
     else:
         gi = np.bincount(flat, weights=g.ravel(), minlength=m * hw).astype(g.dtype, copy=False)
@@ -392,13 +395,13 @@ class AvgPool2DBackward0(Node):
         g = _as4(grad, _cdt(dt))
         n, c, h, w = (1,) * (4 - len(self.in_shape)) + self.in_shape
         out = g.shape[2:]
-        d = _divisor(out, (h, w), k, st, pad, include_pad, div).astype(g.dtype)
-        gxp = np.zeros((n, c) + _pshape((h, w), pad, k, st, (1, 1), out), g.dtype)
+        d = like(g, _divisor(out, (h, w), k, st, pad, include_pad, div).astype(g.dtype))
+        gxp = xp_of(g).zeros((n, c) + _pshape((h, w), pad, k, st, (1, 1), out), g.dtype)
         gd = g / d
         for _, _, v in _windows(gxp, k, st, (1, 1), out):
             v += gd
         gi = gxp[:, :, pad[0]:pad[0] + h, pad[1]:pad[1] + w].reshape(self.in_shape)
-        res = make(_back(np.ascontiguousarray(gi), dt), dt, grad.device)
+        res = make(_back(contig(gi), dt), dt, grad.device)
         if grad_on(grad):
             attach(AvgPool2DBackwardBackward0(self.args), (grad,), (res,))
         return res
@@ -427,7 +430,7 @@ def _avg_pool2d(input: Tensor, k: tuple, st: tuple, pad: tuple, ceil: bool, incl
     acc: Any = None
     for _, _, v in _windows(xp, k, st, (1, 1), out):
         acc = v.copy() if acc is None else np.add(acc, v, out=acc)
-    d = _divisor(out, (h, w), k, st, pad, include_pad, div)
+    d = like(acc, _divisor(out, (h, w), k, st, pad, include_pad, div))
     if acc.dtype.kind == "f":
         y = acc / d.astype(acc.dtype)
     else:  # C++ integer division truncates toward zero

@@ -17,6 +17,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import add_at, like, reduceat, sparse_indices, to_numpy, xp_of
 from ...ops._core import attach
 from ...ops._registry import FUNCTIONS, register
 from ._util import F32, HALF, publish
@@ -49,6 +50,10 @@ def scatter_rows(idx: Any, rows: Any, n: int) -> Any:
     """out[i] = sum of rows[j] with idx[j] == i, for i < n (a new (n, d) array)."""
     m = len(idx)
     d = rows.shape[1]
+    if type(rows) is not np.ndarray:  # a device array: one scatter-add
+        out = xp_of(rows).zeros((n, d), rows.dtype)
+        add_at(out, like(rows, idx), rows)
+        return out
     if m == 0:
         return np.zeros((n, d), rows.dtype)
     if n <= 128:  # few rows: a one-hot matrix product (BLAS)
@@ -179,7 +184,7 @@ class EmbeddingBagBackward0(Node):
             if nf[0][0] is not None:
                 sel = p["argmax"]  # (B, d) positions into idx, -1 for empty bags
                 ok = sel >= 0
-                flat = idx[np.where(ok, sel, 0)] * d + np.arange(d)[None, :]
+                flat = idx[np.where(ok, sel, 0)] * d + xp_of(idx).arange(d)[None, :]
                 r = np.bincount(flat[ok], weights=g[ok], minlength=n * d).reshape(n, d)
                 gw = make(r.astype(grad.dtype.np), grad.dtype, grad.device)
             return gw, gp
@@ -203,7 +208,7 @@ class EmbeddingBagBackward0(Node):
         if p["mode"] == 2:
             sel = p["argmax"]
             ok = sel >= 0
-            flat = (idx[np.where(ok, sel, 0)] * d + np.arange(d)[None, :])[ok]
+            flat = (idx[np.where(ok, sel, 0)] * d + xp_of(idx).arange(d)[None, :])[ok]
             gsel = grad.reshape(-1)[make(np.flatnonzero(ok.reshape(-1)), D.int64, dev)]
             gw = zeros(n * d, dtype=grad.dtype, device=dev).index_add(
                 0, make(flat, D.int64, dev), gsel).reshape(n, d)
@@ -226,7 +231,7 @@ def _up(a: Any) -> Any:
 
 def _bags(offsets: Any, n_idx: int, include_last: bool) -> tuple:
     """(starts, ends) of each bag from torch's offsets."""
-    off = offsets._data.astype(np.int64, copy=False).reshape(-1)
+    off = to_numpy(offsets._data).astype(np.int64, copy=False).reshape(-1)  # the plan: host
     if off.size and off[0] != 0:
         raise RuntimeError(f"offsets[0] has to be 0, i.e., the first sequence in the mini-batch "
                            f"has to start from position 0. However, got {int(off[0])}")
@@ -295,9 +300,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     counts = ends - starts
     total = int(ends[-1]) if nb else 0
     idx = idx[:total]
-    bag = np.repeat(np.arange(nb), counts)
-    keep = idx != padding_idx if padding_idx is not None else np.ones(total, bool)
     w = _up(weight._data)
+    xp = xp_of(w)
+    bag = like(w, np.repeat(np.arange(nb), counts))
+    keep = idx != padding_idx if padding_idx is not None else xp.ones(total, bool)
     rows = w[idx]
     coef = keep.astype(rows.dtype)
     if per_sample_weights is not None:
@@ -306,27 +312,28 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     elif padding_idx is not None:
         rows = rows * coef[:, None]
     nonempty = counts > 0
-    out = np.zeros((nb, d), rows.dtype)
+    ne = like(w, nonempty)
+    out = xp.zeros((nb, d), rows.dtype)
     argmax = None
     if m == 2:
         masked = np.where(keep[:, None], rows, -np.inf)
         if total:
-            out[nonempty] = np.maximum.reduceat(masked, starts[nonempty], axis=0)
+            out[ne] = reduceat(np.maximum, masked, starts[nonempty])
         out[~np.isfinite(out) & (out < 0)] = 0
-        pos = np.arange(total)[:, None]
+        pos = xp.arange(total)[:, None]
         hit = (masked == out[bag]) & keep[:, None]
         score = np.where(hit, -pos, -np.iinfo(np.int64).max)
-        argmax = np.full((nb, d), -1, np.int64)
+        argmax = xp.full((nb, d), -1, np.int64)
         if total:
-            best = np.maximum.reduceat(score, starts[nonempty], axis=0)
-            argmax[nonempty] = np.where(best > -np.iinfo(np.int64).max, -best, -1)
+            best = reduceat(np.maximum, score, starts[nonempty])
+            argmax[ne] = np.where(best > -np.iinfo(np.int64).max, -best, -1)
     else:
         if total:
-            out[nonempty] = np.add.reduceat(rows, starts[nonempty], axis=0)
+            out[ne] = reduceat(np.add, rows, starts[nonempty])
         if m == 1:
-            cnt: Any = np.add.reduceat(keep.astype(rows.dtype), starts[nonempty]) if total else 0
-            full = np.zeros(nb, rows.dtype)
-            full[nonempty] = cnt
+            cnt: Any = reduceat(np.add, keep.astype(rows.dtype), starts[nonempty]) if total else 0
+            full = xp.zeros(nb, rows.dtype)
+            full[ne] = cnt
             out /= np.maximum(full, 1)[:, None]
             coef = coef / np.maximum(full, 1)[bag]
     if scale_grad_by_freq and m != 2:
@@ -357,8 +364,11 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
             raise RuntimeError("Class values must be non-negative.")
         if a.max() >= num_classes:
             raise RuntimeError("Class values must be smaller than num_classes.")
-    r = np.zeros(a.shape + (num_classes,), np.int64)
-    np.put_along_axis(r, a[..., None], 1, axis=-1)
+    r = xp_of(a).zeros(a.shape + (num_classes,), np.int64)
+    if type(a) is np.ndarray:
+        np.put_along_axis(r, a[..., None], 1, axis=-1)
+    else:
+        r[tuple(sparse_indices(a.shape, xp_of(a))) + (a,)] = 1
     return make(r, D.int64, tensor.device)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.graph import Node
+from ...backends import add_at, contig, like, xp_of
 from ...ops._core import attach, grad_on
 from ...ops._registry import register
 
@@ -86,9 +87,9 @@ def _take(x: np.ndarray, taps: list, axis: int) -> np.ndarray:
     shape[axis] = -1
     out: Any = None
     for idx, w in taps:
-        v = np.take(x, idx, axis=axis)
+        v = np.take(x, like(x, idx), axis=axis)
         if w is not None:
-            v *= w.reshape(shape)
+            v *= like(x, w).reshape(shape)
         out = v if out is None else np.add(out, v, out=out)
     return out
 
@@ -98,6 +99,8 @@ def _scatter(g: np.ndarray, taps: list, axis: int, n_in: int) -> np.ndarray:
     shape[axis] = -1
     oshape = list(g.shape)
     oshape[axis] = n_in
+    if type(g) is not np.ndarray:
+        return _scatter_dev(g, taps, axis, n_in)
     out = np.zeros(oshape, g.dtype)
     for idx, w in taps:
         v = g * w.reshape(shape) if w is not None else g
@@ -109,6 +112,21 @@ def _scatter(g: np.ndarray, taps: list, axis: int, n_in: int) -> np.ndarray:
         key[axis] = idx[starts]
         out[tuple(key)] += s
     return out
+
+
+def _scatter_dev(g: Any, taps: list, axis: int, n_in: int) -> Any:
+    """_scatter for device arrays (CuPy has no add.reduceat): one scatter-add per tap."""
+    xp = xp_of(g)
+    shape = [1] * g.ndim
+    shape[axis] = -1
+    g0 = xp.moveaxis(g, axis, 0)
+    out = xp.zeros((n_in,) + g0.shape[1:], g.dtype)
+    for idx, w in taps:
+        v = g * like(g, w).reshape(shape) if w is not None else g
+        if len(idx) == 0:
+            continue
+        add_at(out, like(g, idx), xp.ascontiguousarray(xp.moveaxis(v, axis, 0)))
+    return xp.moveaxis(out, 0, axis)
 
 
 class _ResampleBackwardBackward(Node):
@@ -131,7 +149,7 @@ class _ResampleBackward(Node):
         for k, taps in enumerate(reversed(self.taps)):
             if taps is not None:
                 g = _scatter(g, taps, -1 - k, self.in_shape[-1 - k])
-        res = make(_back(np.ascontiguousarray(g), dt), dt, grad.device)
+        res = make(_back(contig(g), dt), dt, grad.device)
         if grad_on(grad):
             name = type(self).__name__.replace("Backward0", "BackwardBackward0")
             node = _NODES[name](self.taps)
@@ -166,7 +184,7 @@ def _resample(input: Tensor, taps: tuple, node_name: str) -> Tensor:
     for k, t in enumerate(reversed(taps)):
         if t is not None:
             x = _take(x, t, -1 - k)
-    x = np.ascontiguousarray(x)
+    x = contig(x)
     out = make(_back(x if x is not input._data else x.copy(), dt), dt, input.device)
     if grad_on(input):
         name = node_name.replace("BackwardBackward0", "Backward0")
@@ -310,11 +328,11 @@ def _shuffle_arr(x: np.ndarray, r: int, up: bool) -> np.ndarray:
         y = x.reshape(*b, oc, r, r, h, w)
         nb = len(b)
         y = y.transpose(*range(nb), nb, nb + 3, nb + 1, nb + 4, nb + 2)
-        return np.ascontiguousarray(y).reshape(*b, oc, h * r, w * r)
+        return contig(y).reshape(*b, oc, h * r, w * r)
     nb = len(b)
     y = x.reshape(*b, c, h // r, r, w // r, r)
     y = y.transpose(*range(nb), nb, nb + 2, nb + 4, nb + 1, nb + 3)
-    return np.ascontiguousarray(y).reshape(*b, c * r * r, h // r, w // r)
+    return contig(y).reshape(*b, c * r * r, h // r, w // r)
 
 
 class PixelShuffleBackward0(Node):

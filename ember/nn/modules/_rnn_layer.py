@@ -18,6 +18,7 @@ from ... import _dtype as D
 from ..._tensor import Tensor, make
 from ...autograd.grad_mode import state as _gm
 from ...autograd.graph import Node
+from ...backends import xp_of
 from ...ops._core import attach
 from ...ops.addmm import addmm
 from ...ops.linalg import mm
@@ -44,15 +45,16 @@ def _fwd(mode: str, xw: np.ndarray, h0: np.ndarray, c0: Any, whh: np.ndarray, bh
     Hout = h0.shape[-1]
     H = G // _GATES[mode]
     whhT = whh.T
-    out = np.empty((T, B, Hout), xw.dtype)
+    xp = xp_of(xw)
+    out = xp.empty((T, B, Hout), xw.dtype)
     cache: dict = {}
     h, c = h0, c0
     if mode == "LSTM":
         xwb = xw + bhh if bhh is not None else xw
-        acts = np.empty((T, B, G), xw.dtype)
-        cs = np.empty((T, B, H), xw.dtype)
-        tcs = np.empty((T, B, H), xw.dtype)
-        hraw = np.empty((T, B, H), xw.dtype) if whr is not None else None
+        acts = xp.empty((T, B, G), xw.dtype)
+        cs = xp.empty((T, B, H), xw.dtype)
+        tcs = xp.empty((T, B, H), xw.dtype)
+        hraw = xp.empty((T, B, H), xw.dtype) if whr is not None else None
         for t in order:
             g = np.dot(h, whhT)
             g += xwb[t]
@@ -65,8 +67,8 @@ def _fwd(mode: str, xw: np.ndarray, h0: np.ndarray, c0: Any, whh: np.ndarray, bh
             h = np.dot(hr, whr.T, out=out[t]) if whr is not None else hr
         cache.update(acts=acts, cs=cs, tcs=tcs, hraw=hraw)
     elif mode == "GRU":
-        acts = np.empty((T, B, G), xw.dtype)
-        hwn = np.empty((T, B, H), xw.dtype)
+        acts = xp.empty((T, B, G), xw.dtype)
+        hwn = xp.empty((T, B, H), xw.dtype)
         for t in order:
             hw = np.dot(h, whhT)
             if bhh is not None:
@@ -115,15 +117,16 @@ def _bwd(mode: str, dout: Any, dhn: Any, dcn: Any, out: np.ndarray, h0: np.ndarr
     G = whh.shape[0]
     H = G // _GATES[mode]
     dt = out.dtype
-    dh = dhn if dhn is not None else np.zeros((B, Hout), dt)
-    dxw = np.empty((T, B, G), dt)
+    xp = xp_of(out)
+    dh = dhn if dhn is not None else xp.zeros((B, Hout), dt)
+    dxw = xp.empty((T, B, G), dt)
     dc = dwhr = None
     rorder = order[::-1]
     hprev = _prev_h(out, h0, reverse)
     if mode == "LSTM":
         acts, cs, tcs, hraw = cache["acts"], cache["cs"], cache["tcs"], cache["hraw"]
-        dc = dcn if dcn is not None else np.zeros((B, H), dt)
-        dhp: Any = np.empty((T, B, Hout), dt) if whr is not None else None
+        dc = dcn if dcn is not None else xp.zeros((B, H), dt)
+        dhp: Any = xp.empty((T, B, Hout), dt) if whr is not None else None
         step = 1 if reverse else -1
         deriv = acts * (1 - acts)       # the gates' local derivatives, for every step at once
         gg = acts[:, :, 2 * H:3 * H]
@@ -153,7 +156,7 @@ def _bwd(mode: str, dout: Any, dhn: Any, dcn: Any, out: np.ndarray, h0: np.ndarr
         dhw = dxw
     elif mode == "GRU":
         acts, hwn = cache["acts"], cache["hwn"]
-        dhw = np.empty((T, B, G), dt)
+        dhw = xp.empty((T, B, G), dt)
         rz = acts[:, :, :2 * H]
         drz = rz * (1 - rz)                  # local derivatives, for every step at once
         z, n = acts[:, :, H:2 * H], acts[:, :, 2 * H:]
@@ -287,8 +290,8 @@ def _layer(mode: str, xw: Tensor, h0: Tensor, c0: Tensor | None, whh: Tensor,
         out, h, c, cache = _fwd(mode, a(xw), a(h0), a(c0), a(whh), a(bhh), a(whr), order, need)
     dev = xw.device
     res_out = make(out.astype(dt.np, copy=False), dt, dev)
-    res_h = make(np.array(h, dt.np), dt, dev)
-    res_c = make(np.array(c, dt.np), dt, dev) if c is not None else None
+    res_h = make(h.astype(dt.np), dt, dev)
+    res_c = make(c.astype(dt.np), dt, dev) if c is not None else None
     if need:
         node = MkldnnRnnLayerBackward0(mode, reverse, cd)
         attach(node, (xw, h0, c0, whh, bhh, whr), (res_out, res_h, res_c))
