@@ -24,7 +24,7 @@ def idx(*v):
 
 def gt(m, x, v=0.0):
     """x > v as a bool tensor of module m (comparison ops belong to another family)."""
-    return m.tensor(x.detach().numpy() > v)
+    return m.tensor(x.detach().cpu().numpy() > v)
 
 
 # ------------------------------------------------------------------ views and copies

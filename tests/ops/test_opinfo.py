@@ -103,7 +103,7 @@ def assert_close_ember(a, b) -> None:  # noqa: ANN001
             assert_close_ember(x, y)
         return
     if isinstance(a, ember.Tensor):
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+        np.testing.assert_array_equal(a.detach().cpu().numpy(), b.detach().cpu().numpy())
     else:
         assert a == b
 
