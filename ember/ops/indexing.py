@@ -10,7 +10,7 @@ from .. import _dtype as D
 from .._tensor import Tensor, make, make_view
 from ..autograd.grad_mode import state as _gm
 from ..autograd.graph import Node
-from ..backends import add_at, as_array, xp_of
+from ..backends import add_at, as_array, as_strided, xp_of
 from ._core import _tname, attach, check_inplace, grad_on, no_grad_ctx, rebase_history, write_result
 from ._index_key import _adv_key, _array_item, _parse
 from ._index_util import _data_dependent, _first_oob, _grad_key, is_array, scalar_value
@@ -53,6 +53,10 @@ def _basic_view(self: Tensor, basic: tuple, last: Any) -> Tensor:
         w.shape = v.shape  # NumPy's reshape strides usually are torch's; cheap to try
         v = w if w.strides == want else np.lib.stride_tricks.as_strided(
             v, v.shape, want, writeable=v.flags.writeable)
+    elif None in basic and self.device.type == "cuda":  # CuPy gives new dims stride 0
+        want = _unsqueeze_strides(a, basic)
+        if v.strides != want:
+            v = as_strided(v, v.shape, want)
     out = make_view(v, self)
     if self._requires_grad and _gm.enabled:
         attach(_BASIC_NODE[last](a.shape, lambda g: _basic_view(g, basic, last)), (self,),
