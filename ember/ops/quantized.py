@@ -154,7 +154,12 @@ def _cat(func: Any, args: tuple, kwargs: dict) -> Any:
     for t in tensors:
         if (t._qp.scale, t._qp.zero_point) == (s, zp):
             ints.append(int_view(t))
-        else:  # requantized to the output's parameters
+        else:  # requantized to the output's parameters (torch warns too)
+            import warnings
+
+            warnings.warn("All inputs of this cat operator must share the same quantization "
+                          "parameters. Otherwise large numerical inaccuracies may occur.",
+                          UserWarning, stacklevel=3)
             arr = quantize_array(dequantize_array(t), q0.dtype, s, zp)
             ints.append(make(arr, D.QUANT_INFO[q0.dtype][0], t.device))
     res = func(ints, *rest, **kwargs)
@@ -286,3 +291,6 @@ def _clamp(func: Any, args: tuple, kwargs: dict) -> Any:
         raise NotImplementedError("clamp of a quantized tensor takes Python numbers as bounds")
     return _clip(q, None if lo is None else _qbound(q, lo), None if hi is None else
                  _qbound(q, hi), func.__name__.endswith("_"))
+
+
+from . import quantized_pool  # noqa: E402,F401  (registers the requantizing ops' handlers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import pickle
 
 import numpy as np
@@ -296,6 +297,7 @@ QX = np.array([[0.31, -1.2, 2.0], [0.5, 0.0, -0.7]], np.float32)
     lambda m, q: q.q_per_channel_scales(), lambda m, q: m.cat([q, m.ones(2, 3)]),
     lambda m, q: m.cat([q, m.quantize_per_tensor(m.ones(2, 3), 0.1, 0, m.quint8)]),
     lambda m, q: m.ones(2, 3).copy_(q), lambda m, q: q.to(m.float32),
+    lambda m, q: q.tolist(),
 ])
 def test_errors_match_torch(fn):
     def run(m, x):
@@ -318,3 +320,25 @@ def test_per_channel_ops():
         mk(ember).view(6, 4)
     with pytest.raises(RuntimeError, match="per-tensor"):
         ember.cat([mk(ember), mk(ember)])
+
+
+@pytest.mark.parametrize("dt", ["quint8", "qint8"])
+@pytest.mark.parametrize("hw", [(5, 7), (8, 8), (3, 4)])
+def test_requantizing_ops_match_torch(dt, hw):
+    rng = np.random.default_rng(hw[0] * 10 + hw[1])
+    x = (rng.standard_normal((2, 3) + hw) * 3).astype(np.float32)
+    e, t = _pair(x, 0.05, 7 if dt == "quint8" else -5, dt)
+    fns = [lambda m, q: q.mean(), lambda m, q: q.mean((2, 3)),
+           lambda m, q: q.mean(1, keepdim=True), lambda m, q: m.sigmoid(q),
+           lambda m, q: m.tanh(q), lambda m, q: m.nn.functional.hardsigmoid(q),
+           lambda m, q: m.nn.functional.adaptive_avg_pool2d(q[0], 2)]
+    for size in [(2, 3), 1, (None, 2), (4, 4), hw]:
+        fns.append(lambda m, q, size=size: m.nn.functional.adaptive_avg_pool2d(q, size))
+    for k, s, p, ceil, inc, div in itertools.product([2, 3, (2, 3)], [None, 1, 2], [0, 1],
+                                                     [False, True], [True, False], [None, 3]):
+        kk = k if isinstance(k, tuple) else (k, k)
+        if p <= min(kk) // 2:
+            fns.append(lambda m, q, a=(k, s, p, ceil, inc, div):
+                       m.nn.functional.avg_pool2d(q, *a))
+    for f in fns:
+        _same_q(f(ember, e), f(torch, t))
