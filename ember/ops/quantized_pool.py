@@ -59,7 +59,7 @@ def _adaptive_avg_pool2d(func: Any, args: tuple, kwargs: dict) -> QTensor:
     a = _spatial(q, "adaptive_avg_pool2d")
     size = kwargs.get("output_size", args[1] if len(args) > 1 else None)
     h, w = a.shape[-2:]
-    size = (size, size) if isinstance(size, int) else tuple(size)
+    size = (size, size) if isinstance(size, int) else tuple(size or ())
     oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
     sh = np.array([(i * h) // oh for i in range(oh)])
     eh = np.array([-((-(i + 1) * h) // oh) for i in range(oh)])
