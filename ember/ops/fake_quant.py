@@ -57,12 +57,17 @@ def _check_range(quant_min: int, quant_max: int) -> None:
 
 def _fake(x: np.ndarray, inv: Any, scale: Any, zp: Any, qmin: int, qmax: int,
           dt: D.dtype) -> tuple[np.ndarray, np.ndarray]:
-    """(fake-quantized values, in-range mask) in the input's dtype (float32 math for halves)."""
+    """(fake-quantized values, in-range mask) in the input's dtype.
+
+    float64 input rounds x * inv_scale in double but dequantizes in float32, as torch does;
+    float16/bfloat16 compute in float32.
+    """
     work = np.float64 if dt is D.float64 else np.float32
     xs = x.astype(work, copy=False)
     q = np.rint(xs * np.asarray(inv, work)) + np.asarray(zp, work)
     mask = (q >= qmin) & (q <= qmax)
-    out = (np.clip(q, qmin, qmax) - np.asarray(zp, work)) * np.asarray(scale, work)
+    f32 = np.float32
+    out = (np.clip(q, qmin, qmax) - np.asarray(zp, work)).astype(f32) * np.asarray(scale, f32)
     return np.asarray(out).astype(dt.np, copy=False), np.asarray(mask)
 
 
@@ -147,7 +152,9 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Tensor, zero_point: T
         z = zp.astype(np.float32).reshape(shape)
         q = np.rint(x.astype(np.float32) * inv + z)
         mask = (q >= quant_min) & (q <= quant_max)
-        out = ((np.clip(q, quant_min, quant_max) - z) * s).astype(input.dtype.np)
+        # (q - zp) * scale in double, rounded once
+        out = ((np.clip(q, quant_min, quant_max).astype(np.float64) - z) * s)
+        out = out.astype(np.float32).astype(input.dtype.np)
     return _finish(input, out, mask, FakeQuantizePerChannelAffineCachemaskBackward0)
 
 
