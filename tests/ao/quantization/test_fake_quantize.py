@@ -62,8 +62,8 @@ def test_per_channel_values_and_gradients(axis):
         scales = rng.uniform(1e-3, 1, c).astype(np.float32)
         zps = rng.integers(qmin, qmax + 1, c).astype(np.int32)
         x = _inputs(rng, shape, float(scales.min()), trial % 2 == 1)
-        run_both(lambda m, t, s=scales, z=zps: m.fake_quantize_per_channel_affine(
-            t, m.tensor(s), m.tensor(z), axis, qmin, qmax), x, grad=True, rtol=0, atol=0)
+        run_both(lambda m, t, s=scales, z=zps, lo=qmin, hi=qmax: m.fake_quantize_per_channel_affine(
+            t, m.tensor(s), m.tensor(z), axis, lo, hi), x, grad=True, rtol=0, atol=0)
     s3, z3 = np.array([0.1, 0.2, 0.05], np.float32), np.array([0, 100, 255], np.int32)
     x = rng.standard_normal((4, 3, 2)).astype(np.float32)
     run_both(lambda m, t: m.fake_quantize_per_channel_affine(t, m.tensor(s3), m.tensor(z3), 1,
