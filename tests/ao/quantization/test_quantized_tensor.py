@@ -342,3 +342,29 @@ def test_requantizing_ops_match_torch(dt, hw):
                        m.nn.functional.avg_pool2d(q, *a))
     for f in fns:
         _same_q(f(ember, e), f(torch, t))
+
+
+def test_checkpoints_hold_quantized_tensors_in_torchs_format(tmp_path):
+    x = (np.random.default_rng(9).standard_normal((3, 4)) * 2).astype(np.float32)
+    sc, zp = np.array([0.1, 0.2, 0.3]), np.array([0, 1, 2])
+
+    def make(m):
+        q = m.quantize_per_tensor(m.tensor(x), 0.05, 3, m.quint8)
+        return {"q": q, "view": q[1:, ::2], "i32": m.quantize_per_tensor(m.tensor(x), 0.01, -7,
+                                                                         m.qint32),
+                "pc": m.quantize_per_channel(m.tensor(x), m.tensor(sc), m.tensor(zp), 0,
+                                             m.qint8)}
+
+    ember.save(make(ember), tmp_path / "e.pt")
+    torch.save(make(torch), tmp_path / "t.pt")
+    from_ember = torch.load(tmp_path / "e.pt")  # weights_only: torch's safe loader accepts it
+    from_torch = ember.load(tmp_path / "t.pt")
+    for k, t in make(torch).items():
+        _same_q(from_torch[k], t)
+        _same_q(make(ember)[k], from_ember[k])
+    again = ember.load(tmp_path / "e.pt")
+    for k, t in make(torch).items():
+        _same_q(again[k], t)
+    with pytest.raises(NotImplementedError, match="quint4x2"):
+        ember.save(ember.quantize_per_tensor(ember.tensor(x), 0.1, 0, ember.quint4x2),
+                   tmp_path / "x.pt")
