@@ -25,7 +25,8 @@ from .backends import for_device, to_numpy
 
 _MISSING_DTYPES = ("uint16", "uint32", "uint64", "complex32", "float8_e4m3fn", "float8_e5m2",
                    "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu", "float4_e2m1fn_x2",
-                   "bits1x8", "bits2x4", "bits4x2", "bits8", "bits16", "quint4x2", "quint2x4", *(f"int{i}" for i in range(1, 8)),
+                   "bits1x8", "bits2x4", "bits4x2", "bits8", "bits16", "quint4x2", "quint2x4",
+                   *(f"int{i}" for i in range(1, 8)),
                    *(f"uint{i}" for i in range(1, 8)))
 _MISSING_STORAGES = ("QUInt4x2Storage", "QUInt2x4Storage")
 
@@ -285,8 +286,10 @@ def _get_layout(name: str) -> Any:
 def _rebuild_qtensor(storage: Any, storage_offset: int, size: Any, stride: Any,
                      quantizer_params: Any, requires_grad: bool, backward_hooks: Any) -> Tensor:
     """torch._utils._rebuild_qtensor: a quantized tensor on the checkpoint's storage."""
-    from ._quantized import (QParams, QTensor, per_channel_affine,
-                             per_channel_affine_float_qparams, per_tensor_affine, wrap_view)
+    from ._quantized import QParams, QTensor, wrap_view
+    from ._quantized import per_channel_affine as pca
+    from ._quantized import per_channel_affine_float_qparams as pcf
+    from ._quantized import per_tensor_affine
 
     dt = storage.dtype if isinstance(storage, _LoadedStorage) else None
     if dt is None or dt.category != D.QUANT:
@@ -297,13 +300,12 @@ def _rebuild_qtensor(storage: Any, storage_offset: int, size: Any, stride: Any,
     if qs is per_tensor_affine and len(quantizer_params) == 3:
         _, scale, zp = quantizer_params
         qp = QParams(per_tensor_affine, float(scale), int(zp))
-    elif qs in (per_channel_affine, per_channel_affine_float_qparams) and \
-            len(quantizer_params) == 4:
+    elif qs in (pca, pcf) and len(quantizer_params) == 4:
         _, scales, zps, axis = quantizer_params
         s = np.asarray(scales._host() if isinstance(scales, Tensor) else scales, np.float64)
         z = np.asarray(zps._host() if isinstance(zps, Tensor) else zps)
-        floats = z.dtype.kind == "f" or qs is per_channel_affine_float_qparams
-        qp = QParams(per_channel_affine_float_qparams if floats else per_channel_affine,
+        floats = z.dtype.kind == "f" or qs is pcf
+        qp = QParams(pcf if floats else pca,
                      scales=s.reshape(-1), zero_points=z.reshape(-1).astype(
                          np.float64 if floats else np.int64), axis=int(axis))
     else:
