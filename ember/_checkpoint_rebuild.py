@@ -286,10 +286,9 @@ def _get_layout(name: str) -> Any:
 def _rebuild_qtensor(storage: Any, storage_offset: int, size: Any, stride: Any,
                      quantizer_params: Any, requires_grad: bool, backward_hooks: Any) -> Tensor:
     """torch._utils._rebuild_qtensor: a quantized tensor on the checkpoint's storage."""
-    from ._quantized import QParams, QTensor, wrap_view
+    from ._quantized import QParams, QTensor, per_tensor_affine, wrap_view
     from ._quantized import per_channel_affine as pca
     from ._quantized import per_channel_affine_float_qparams as pcf
-    from ._quantized import per_tensor_affine
 
     dt = storage.dtype if isinstance(storage, _LoadedStorage) else None
     if dt is None or dt.category != D.QUANT:
