@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _dtype as D
-from .._quantized import QTensor
-from ._core import Node, Tensor, _tname, attach, grad_on, make, np
+from .._quantized import QTensor, scalar_name
+from ._core import Node, Tensor, attach, grad_on, make, np
 from ._registry import register
 
 _FLOATS = (D.float32, D.float64, D.float16, D.bfloat16)
@@ -46,7 +46,7 @@ def _check_input(op: str, x: Any) -> None:
                         f"{type(x).__name__}")
     if x.dtype not in _FLOATS:
         raise NotImplementedError(f'"fake_quantize_tensor_cachemask_kernel_type_handling" not '
-                                  f"implemented for '{_tname(x.dtype)}' ({op} takes floating "
+                                  f"implemented for '{scalar_name(x.dtype)}' ({op} takes floating "
                                   "point input)")
 
 
@@ -118,10 +118,10 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Tensor, zero_point: T
     op = "fake_quantize_per_channel_affine"
     _check_input(op, input)
     if scale.dtype not in (D.float32, D.bfloat16):
-        raise RuntimeError(f"Scale must be Float or BFloat16, found {_tname(scale.dtype)}")
+        raise RuntimeError(f"Scale must be Float or BFloat16, found {scalar_name(scale.dtype)}")
     if zero_point.dtype not in (D.int32, D.float32, D.float16):
         raise RuntimeError(f"Zero-point must be Int32, Float or Half, found "
-                           f"{_tname(zero_point.dtype)}")
+                           f"{scalar_name(zero_point.dtype)}")
     if scale.dim() != 1:
         raise RuntimeError("scale should be a 1-D tensor")
     if zero_point.dim() != 1:
