@@ -309,7 +309,7 @@ def _rebuild_qtensor(storage: Any, storage_offset: int, size: Any, stride: Any,
                          np.float64 if floats else np.int64), axis=int(axis))
     else:
         raise RuntimeError(f"Can't deserialize quantized tensor with qscheme {qs!r}")
-    plain = _view(storage, dt, storage_offset, size, stride)
+    plain = _view(storage, D.QUANT_INFO[dt][0], storage_offset, size, stride)
     q: QTensor = wrap_view(plain, dt, qp)
     q._base = None
     q._storage = plain._storage

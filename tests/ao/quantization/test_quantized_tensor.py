@@ -413,3 +413,17 @@ def test_leaky_relu_matches_torch_up_to_ties():
     ember.nn.functional.leaky_relu(e, 0.1, inplace=True)
     torch.nn.functional.leaky_relu(t, 0.1, inplace=True)
     assert np.abs(e.int_repr().numpy().astype(int) - t.int_repr().numpy().astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize("fn", [
+    lambda m: m.empty(3, dtype=m.qint8), lambda m: m.ones(3).to(m.qint8),
+    lambda m: m.tensor([1, 2], dtype=m.qint8), lambda m: m.ones(2, dtype=m.quint8).sum(),
+    lambda m: m.full((2,), 1.0, dtype=m.qint32).sum(),
+])
+def test_plain_tensors_of_quantized_dtypes_are_refused(fn):
+    """torch raises (RuntimeError, or NotImplementedError once an op meets the result);
+    ember refuses at creation, never handing out a tensor of raw integers."""
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        fn(torch)
+    with pytest.raises(RuntimeError, match="quantized dtype"):
+        fn(ember)
