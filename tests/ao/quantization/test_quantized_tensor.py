@@ -416,7 +416,7 @@ def test_leaky_relu_matches_torch_up_to_ties():
 
 
 @pytest.mark.parametrize("fn", [
-    lambda m: m.empty(3, dtype=m.qint8), lambda m: m.ones(3).to(m.qint8),
+    lambda m: m.empty(3, dtype=m.qint8).sum(), lambda m: m.ones(3).to(m.qint8),
     lambda m: m.tensor([1, 2], dtype=m.qint8), lambda m: m.ones(2, dtype=m.quint8).sum(),
     lambda m: m.full((2,), 1.0, dtype=m.qint32).sum(),
 ])
