@@ -136,3 +136,30 @@ def test_quantized_engine_like_torch():
         qe.engine = old
     with pytest.raises(RuntimeError, match="Assignment not supported"):
         qe.supported_engines = ["x86"]
+
+
+def test_qconfig_inspection_utils_match_torch():
+    from torch.ao.quantization import utils as tu
+
+    from ember.ao.quantization import utils as eu
+
+    fns = ["get_quant_type", "activation_is_statically_quantized",
+           "activation_is_dynamically_quantized", "activation_is_int8_quantized",
+           "weight_is_quantized", "weight_is_statically_quantized",
+           "op_is_int8_dynamically_quantized"]
+    for name in ["default_qconfig", "default_dynamic_qconfig", "float16_dynamic_qconfig",
+                 "per_channel_dynamic_qconfig", "float_qparams_weight_only_qconfig",
+                 "default_qat_qconfig", "float16_static_qconfig"]:
+        eq = getattr(ember.ao.quantization, name)
+        tq = getattr(torch.ao.quantization, name)
+        for fn in fns:
+            assert int(getattr(eu, fn)(eq)) == int(getattr(tu, fn)(tq)), (name, fn)
+        e_dt = [str(d).replace("ember.", "torch.") for d in eu.get_qconfig_dtypes(eq)]
+        assert e_dt == [str(d) for d in tu.get_qconfig_dtypes(tq)]
+    assert eu._parent_name("a.b.c") == ("a.b", "c") and eu._parent_name("a") == ("", "a")
+    assert ember.ao.quantization.QuantType.DYNAMIC == 0
+    assert ember.ao.quantization.get_combined_dict({"a": 1}, {"a": 2, "b": 3}) == \
+        {"a": 2, "b": 3}
+    seen = []
+    ember.ao.quantization.default_eval_fn(seen.append, [(1, 0), (2, 0)])
+    assert seen == [1, 2]
