@@ -27,14 +27,13 @@ from .._quantized import (
     wrap_view,
 )
 from ._core import Tensor, make, np
+from .quantize import QUANT_AWARE  # noqa: E402
 
 _HANDLERS: dict[str, Callable] = {}
 
 
 def dispatch_quantized(func: Any, args: tuple, kwargs: dict) -> Any:
     """Run `func` on arguments that include a quantized tensor (or raise torch's error)."""
-    from .quantize import QUANT_AWARE
-
     impl: Any = getattr(func, "__wrapped__", None)
     if impl in QUANT_AWARE:
         return impl(*args, **kwargs)
