@@ -27,7 +27,7 @@ from .._quantized import (
     wrap_view,
 )
 from ._core import Tensor, make, np
-from .quantize import QUANT_AWARE  # noqa: E402
+from .quantize import QUANT_AWARE
 
 _HANDLERS: dict[str, Callable] = {}
 
@@ -244,6 +244,28 @@ def _equal(func: Any, args: tuple, kwargs: dict) -> bool:
     elif same:
         same = (pa.scale, pa.zero_point) == (pb.scale, pb.zero_point)
     return bool(same and np.array_equal(a._data, b._data))
+
+
+_CMP = ("eq", "ne", "lt", "le", "gt", "ge")
+
+
+@_handles(*_CMP, *(f"__{n}__" for n in _CMP), "not_equal", "less", "less_equal", "greater",
+          "greater_equal")
+def _compare(func: Any, args: tuple, kwargs: dict) -> Any:
+    """Comparisons see the dequantized values (torch's quantized comparison kernels)."""
+    def deq(a: Any) -> Any:
+        return make(dequantize_array(a), D.float32, a.device) if isinstance(a, QTensor) else a
+
+    if "out" in kwargs:
+        raise NotImplementedError(f"{func.__name__}(out=) with quantized inputs is not supported")
+    res = func(*(deq(a) for a in args), **{k: deq(v) for k, v in kwargs.items()})
+    if res is NotImplemented:  # q == None: Python's identity answer (the protocol cannot
+        name = func.__name__      # hand NotImplemented back to the interpreter)
+        if name in ("__eq__", "__ne__"):
+            return (args[0] is args[1]) == (name == "__eq__")
+        raise TypeError(f"'{name}' not supported between a quantized tensor and "
+                        f"{type(args[1]).__name__}")
+    return res
 
 
 # ------------------------------------------------------------------ integer-domain activations

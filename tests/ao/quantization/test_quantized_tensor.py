@@ -427,3 +427,17 @@ def test_plain_tensors_of_quantized_dtypes_are_refused(fn):
         fn(torch)
     with pytest.raises(RuntimeError, match="quantized dtype"):
         fn(ember)
+
+
+def test_comparisons_see_dequantized_values():
+    x = np.array([0.2, 0.4, 1.0, -0.6], np.float32)
+    for fn in (lambda m, a, b: a == b, lambda m, a, b: a != b, lambda m, a, b: a < b,
+               lambda m, a, b: a.ge(b), lambda m, a, b: a == 0.2,
+               lambda m, a, b: a > m.tensor(x), lambda m, a, b: m.greater_equal(a, 0.4)):
+        res = []
+        for m in (ember, torch):
+            a = m.quantize_per_tensor(m.tensor(x), 0.1, 10, m.quint8)
+            b = m.quantize_per_tensor(m.tensor(x), 0.2, 5, m.quint8)
+            res.append(fn(m, a, b).numpy())
+        np.testing.assert_array_equal(res[0], res[1])
+    assert (ember.quantize_per_tensor(ember.tensor(x), 0.1, 0, ember.qint8) == None) is False  # noqa: E711
