@@ -127,6 +127,18 @@ def _structural(func: Any, args: tuple, kwargs: dict) -> Any:
     return _rewrap(res, q0.dtype, q0._qp)
 
 
+@_handles("pixel_shuffle", "pixel_unshuffle", "upsample_nearest", "interpolate", "upsample")
+def _resample(func: Any, args: tuple, kwargs: dict) -> Any:
+    """Nearest-neighbour resampling and pixel shuffles move integers: structural. Other
+    interpolation modes need torch's requantizing kernels, which ember lacks."""
+    if func.__name__ in ("interpolate", "upsample"):
+        mode = kwargs.get("mode", args[3] if len(args) > 3 else "nearest")
+        if mode not in ("nearest", "nearest-exact"):
+            raise NotImplementedError(f"ember: {func.__name__}(mode={mode!r}) of a quantized "
+                                      "tensor is not supported (nearest modes are)")
+    return _structural(func, args, kwargs)
+
+
 def _same(name: str, a: QTensor, b: QTensor) -> None:
     if a.dtype is not b.dtype:
         raise RuntimeError(f"{name}: all quantized tensors must have the same dtype, got "

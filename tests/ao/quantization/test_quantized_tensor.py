@@ -441,3 +441,17 @@ def test_comparisons_see_dequantized_values():
             res.append(fn(m, a, b).numpy())
         np.testing.assert_array_equal(res[0], res[1])
     assert (ember.quantize_per_tensor(ember.tensor(x), 0.1, 0, ember.qint8) == None) is False  # noqa: E711
+
+
+def test_nearest_resampling_and_pixel_shuffle():
+    x = (np.random.default_rng(13).standard_normal((1, 4, 3, 3)) * 2).astype(np.float32)
+    e, t = _pair(x, 0.1, 5)
+    for fn in (lambda m, q: m.nn.functional.interpolate(q, scale_factor=2, mode="nearest"),
+               lambda m, q: m.nn.functional.interpolate(q, size=(5, 7)),
+               lambda m, q: m.nn.functional.interpolate(q, scale_factor=2, mode="nearest-exact"),
+               lambda m, q: m.nn.functional.pixel_shuffle(q, 2),
+               lambda m, q: m.nn.functional.pixel_unshuffle(m.nn.functional.pixel_shuffle(q, 2),
+                                                            2)):
+        _same_q(fn(ember, e), fn(torch, t))
+    with pytest.raises(NotImplementedError, match="bilinear"):
+        ember.nn.functional.interpolate(e, scale_factor=2, mode="bilinear")
