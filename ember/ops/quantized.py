@@ -243,6 +243,22 @@ def _fill_(func: Any, args: tuple, kwargs: dict) -> Any:
     return q
 
 
+@_handles("masked_fill", "masked_fill_")
+def _masked_fill(func: Any, args: tuple, kwargs: dict) -> Any:
+    """The fill value is quantized with the tensor's parameters, then written as an integer."""
+    q = args[0]
+    _per_tensor(func.__name__, q)
+    mask = kwargs.get("mask", args[1] if len(args) > 1 else None)
+    value = kwargs.get("value", args[2] if len(args) > 2 else None)
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
+        value = value.item()
+    iv = int(_qbound(q, float(value)))
+    res = func(int_view(q), mask, iv)
+    return q if func.__name__.endswith("_") else _rewrap(res, q.dtype, q._qp)
+
+
 @_handles("equal")
 def _equal(func: Any, args: tuple, kwargs: dict) -> bool:
     a, b = args[0], args[1]

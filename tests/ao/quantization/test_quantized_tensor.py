@@ -232,6 +232,8 @@ STRUCTURAL = [
     lambda m, q: m.nn.functional.hardsigmoid(q.clone(), inplace=True),
     lambda m, q: q.clamp(min=0.1), lambda m, q: q.clamp(max=-0.1), lambda m, q: q.max(1)[0],
     lambda m, q: q.argsort(1),
+    lambda m, q: q.masked_fill(q.dequantize() > 0.5, 0.33),
+    lambda m, q: q.clone().masked_fill_(q.dequantize() < 0, m.tensor(-0.21)),
 ]
 
 
