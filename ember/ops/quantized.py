@@ -249,7 +249,7 @@ def _masked_fill(func: Any, args: tuple, kwargs: dict) -> Any:
     q = args[0]
     _per_tensor(func.__name__, q)
     mask = kwargs.get("mask", args[1] if len(args) > 1 else None)
-    value = kwargs.get("value", args[2] if len(args) > 2 else None)
+    value: Any = kwargs.get("value", args[2] if len(args) > 2 else None)
     if isinstance(value, Tensor):
         if value.numel() != 1:
             raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
@@ -257,6 +257,27 @@ def _masked_fill(func: Any, args: tuple, kwargs: dict) -> Any:
     iv = int(_qbound(q, float(value)))
     res = func(int_view(q), mask, iv)
     return q if func.__name__.endswith("_") else _rewrap(res, q.dtype, q._qp)
+
+
+@_handles("__setitem__")
+def _setitem(func: Any, args: tuple, kwargs: dict) -> None:
+    """q[key] = value: float values (numbers or tensors) quantized with q's parameters; a
+    quantized value's integers are copied as they are (torch does not requantize them)."""
+    q, key, value = args
+    if not isinstance(q, QTensor):
+        raise RuntimeError("cannot assign a quantized tensor into a non-quantized one: "
+                           "dequantize() it first")
+    _per_tensor("__setitem__", q)
+    if isinstance(value, QTensor):
+        if value.dtype is not q.dtype:
+            raise RuntimeError(f"__setitem__: quantized dtypes differ ({q.dtype!r} and "
+                               f"{value.dtype!r})")
+        func(int_view(q), key, int_view(value))
+        return
+    if isinstance(value, Tensor):
+        value = value._host()
+    arr = quantize_array(np.asarray(value, np.float32), q.dtype, q._qp.scale, q._qp.zero_point)
+    func(int_view(q), key, make(arr, D.QUANT_INFO[q.dtype][0], q.device))
 
 
 @_handles("equal")

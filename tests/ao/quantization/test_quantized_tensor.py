@@ -483,3 +483,13 @@ def test_float_qparams_per_channel(dt):
         assert repr(e.qscheme()) == "ember.per_channel_affine_float_qparams"
         _same_q(e, t)
         assert repr(e) == repr(t).replace("torch.", "ember.")
+
+
+def test_setitem_quantizes_the_value():
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    e, t = _pair(x, 0.05, 40, "qint8")
+    for m, q in ((ember, e), (torch, t)):
+        q[0] = 0.52
+        q[1, 1:3] = m.tensor([0.13, -0.27])
+        q[2, ::2] = m.quantize_per_tensor(m.tensor([0.3, 0.9]), 0.1, 0, m.qint8)
+    _same_q(e, t)
