@@ -359,6 +359,8 @@ def test_requantizing_ops_match_torch(dt, hw):
     fns = [lambda m, q: q.mean(), lambda m, q: q.mean((2, 3)),
            lambda m, q: q.mean(1, keepdim=True), lambda m, q: m.sigmoid(q),
            lambda m, q: m.tanh(q), lambda m, q: m.nn.functional.hardsigmoid(q),
+           lambda m, q: m.nn.functional.gelu(q),
+           lambda m, q: m.nn.functional.gelu(q, approximate="tanh"),
            lambda m, q: m.nn.functional.adaptive_avg_pool2d(q[0], 2)]
     for size in [(2, 3), 1, (None, 2), (4, 4), hw]:
         fns.append(lambda m, q, size=size: m.nn.functional.adaptive_avg_pool2d(q, size))
