@@ -1,4 +1,5 @@
-"""Ops that requantize a quantized tensor: average pooling, mean, sigmoid, tanh, hardsigmoid.
+"""Ops that requantize a quantized tensor: average pooling, mean, sigmoid, tanh, hardsigmoid,
+leaky_relu, gelu.
 
 Averages are computed on the integers as torch's kernels do: an exact integer sum over each
 window, divided and rounded half to even; the output keeps the input's scale and zero point.
