@@ -323,16 +323,25 @@ def _qbound(q: QTensor, v: float) -> Any:
 
 
 def _clip(q: QTensor, lo: Any, hi: Any, inplace: bool) -> QTensor:
+    """Clamp the integers to [lo, hi] (either may be None), in place or into a new tensor."""
     _per_tensor("clamp", q)
     a = q._data
+    out = a if inplace else np.empty_like(a)
+    src = a
+    # NumPy's integer maximum/minimum against a scalar is unvectorized (about 30x slower
+    # than against an array): the bound is broadcast into a full array first
+    for bound, fn in ((lo, np.maximum), (hi, np.minimum)):
+        if bound is None:
+            continue
+        full = np.full(a.shape, bound, a.dtype)
+        fn(src, full, out=out)
+        src = out
+    if src is a and not inplace:
+        out[...] = a
     if inplace:
-        np.clip(a, lo, hi, out=a) if lo is not None and hi is not None else \
-            (np.maximum(a, lo, out=a) if lo is not None else np.minimum(a, hi, out=a))
         q._bump_version()
         return q
-    r = np.clip(a, lo, hi) if lo is not None and hi is not None else \
-        (np.maximum(a, lo) if lo is not None else np.minimum(a, hi))
-    return wrap(np.asarray(r, a.dtype), q.dtype, q._qp, q.device)
+    return wrap(out, q.dtype, q._qp, q.device)
 
 
 @_handles("relu", "relu_")
