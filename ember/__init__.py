@@ -20,6 +20,9 @@ from ._dtype import bool_ as bool  # noqa: A001 - torch's name
 from ._dtype import (channels_last, channels_last_3d, contiguous_format, memory_format,
                      preserve_format)
 from ._tensor import Size, Tensor
+from ._dtype import qint8, qint32, quint4x2, quint8
+from ._quantized import (per_channel_affine, per_channel_affine_float_qparams,
+                         per_channel_symmetric, per_tensor_affine, per_tensor_symmetric, qscheme)
 from ._tensor_str import set_printoptions
 from . import ops as _ops
 from .ops.creation import from_dlpack, from_numpy
@@ -75,6 +78,7 @@ def numel(input: Tensor) -> _builtins.int:  # noqa: A002
 from . import utils  # noqa: E402  (torch imports torch.utils.data with torch)
 from . import nn, optim  # noqa: E402
 from . import library  # noqa: E402
+from . import ao, quantization  # noqa: E402  (after nn: observers are Modules)
 
 # Every registered op is published once, after nn.functional has added the top-level ops torch
 # also has (ember.softmax, ember.conv2d, ...)
