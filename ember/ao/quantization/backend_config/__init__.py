@@ -1,0 +1,27 @@
+"""BackendConfig API: which patterns a backend quantizes and how (torch's names)."""
+
+from .backend_config import (
+    BackendConfig,
+    BackendPatternConfig,
+    DTypeConfig,
+    DTypeWithConstraints,
+    ObservationType,
+)
+from .native import (
+    get_fbgemm_backend_config,
+    get_native_backend_config,
+    get_native_backend_config_dict,
+    get_x86_backend_config,
+)
+
+__all__ = [
+    "BackendConfig",
+    "BackendPatternConfig",
+    "DTypeConfig",
+    "DTypeWithConstraints",
+    "ObservationType",
+    "get_fbgemm_backend_config",
+    "get_native_backend_config",
+    "get_native_backend_config_dict",
+    "get_x86_backend_config",
+]
