@@ -75,3 +75,5 @@ from . import nn, optim  # noqa: E402
 # also has (ember.softmax, ember.conv2d, ...)
 globals().update(_ops.FUNCTIONS)
 _ops._registry.install_methods()
+
+from . import ao, quantization  # noqa: E402  (eager-mode quantization; needs nn and the ops)
