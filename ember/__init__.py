@@ -16,6 +16,9 @@ from ._dtype import bool_ as bool  # noqa: A001 - torch's name
 from ._dtype import (channels_last, channels_last_3d, contiguous_format, memory_format,
                      preserve_format)
 from ._tensor import Size, Tensor
+from ._dtype import qint8, qint32, quint4x2, quint8
+from ._quantized import (per_channel_affine, per_channel_affine_float_qparams,
+                         per_channel_symmetric, per_tensor_affine, per_tensor_symmetric, qscheme)
 from ._tensor_str import set_printoptions
 from . import ops as _ops
 from .ops.creation import from_dlpack, from_numpy
@@ -75,3 +78,6 @@ from . import nn, optim  # noqa: E402
 # also has (ember.softmax, ember.conv2d, ...)
 globals().update(_ops.FUNCTIONS)
 _ops._registry.install_methods()
+from . import fx  # noqa: E402  (after the registry is published: fx indexes ember.*)
+
+from . import ao, quantization  # noqa: E402  (eager-mode quantization; needs nn and the ops)

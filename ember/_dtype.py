@@ -7,8 +7,10 @@ from typing import Any
 import ml_dtypes
 import numpy as np
 
-# Categories order the promotion lattice: bool < integer < floating < complex.
+# Categories order the promotion lattice: bool < integer < floating < complex. Quantized dtypes
+# sit outside it (QUANT is below BOOL so "category < FLOAT" checks refuse gradients for them).
 BOOL, INT, FLOAT, COMPLEX = 0, 1, 2, 3
+QUANT = -1
 
 
 class dtype:
@@ -69,19 +71,31 @@ float64 = dtype("float64", np.float64, FLOAT, True, 4)
 complex64 = dtype("complex64", np.complex64, COMPLEX, True, 3)
 complex128 = dtype("complex128", np.complex128, COMPLEX, True, 4)
 
+# Quantized dtypes: a quantized tensor's backend array holds the integers in `np` (quint4x2
+# unpacked, one value 0..15 per byte); scale and zero point live on the tensor (ember/_quantized).
+qint8 = dtype("qint8", np.int8, QUANT, True, 1)
+quint8 = dtype("quint8", np.uint8, QUANT, False, 1)
+qint32 = dtype("qint32", np.int32, QUANT, True, 3)
+quint4x2 = dtype("quint4x2", np.uint8, QUANT, False, 1)
+QUANTIZED = (qint8, quint8, qint32, quint4x2)
+# (the integer dtype holding a quantized dtype's values, its quant_min, its quant_max)
+QUANT_INFO = {qint8: (int8, -128, 127), quint8: (uint8, 0, 255), qint32: (int32, -2**31, 2**31 - 1),
+              quint4x2: (uint8, 0, 15)}
+
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
        complex64, complex128)
 ALIASES = {"float": float32, "double": float64, "half": float16, "long": int64, "int": int32,
            "short": int16, "cfloat": complex64, "cdouble": complex128, "bool": bool_}
 
-_BY_NAME = {d.name: d for d in ALL}
+_BY_NAME = {d.name: d for d in ALL + QUANTIZED}
 _TO_REAL = {complex64: float32, complex128: float64}
 _TO_COMPLEX = {bfloat16: complex64, float32: complex64, float64: complex128,
                complex64: complex64, complex128: complex128}
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                  "int32": "Int", "int64": "Long", "float16": "Half", "bfloat16": "BFloat16",
                  "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
-                 "complex128": "ComplexDouble"}
+                 "complex128": "ComplexDouble", "qint8": "QInt8", "quint8": "QUInt8",
+                 "qint32": "QInt32", "quint4x2": "QUInt4x2"}
 
 
 def _by_name(name: str) -> dtype:
@@ -136,7 +150,14 @@ _PROMOTE: dict[tuple[dtype, dtype], dtype] = {(a, b): _promote_pair(a, b) for a 
 
 def promote_types(type1: dtype, type2: dtype) -> dtype:
     """torch.promote_types: the smallest dtype both can be cast to without losing category."""
-    return _PROMOTE[(type1, type2)]
+    r = _PROMOTE.get((type1, type2))
+    if r is None:
+        if type1.category == QUANT or type2.category == QUANT:
+            raise RuntimeError("promoteTypes with quantized numbers is not handled yet; figure out "
+                               "what the correct rules should be, offending types: "
+                               f"{_SCALAR_NAMES[type1.name]} {_SCALAR_NAMES[type2.name]}")
+        raise TypeError(f"promote_types(): expected two dtypes, got {type1!r} and {type2!r}")
+    return r
 
 
 _state = {"default": float32}

@@ -1,0 +1,159 @@
+"""Ops that requantize a quantized tensor: average pooling, mean, sigmoid, tanh, hardsigmoid.
+
+Averages are computed on the integers as torch's kernels do: an exact integer sum over each
+window, divided and rounded half to even; the output keeps the input's scale and zero point.
+Sigmoid, tanh and hardsigmoid dequantize, apply the float function in float32 and quantize
+with torch's fixed output parameters (scale 1/256 or 2/256).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import _dtype as D
+from .._quantized import QParams, QTensor, dequantize_array, quantize_array, wrap
+from ._core import np
+from .quantized import _handles, _per_tensor
+
+
+def _window_sums(a: np.ndarray, starts_h: np.ndarray, ends_h: np.ndarray,
+                 starts_w: np.ndarray, ends_w: np.ndarray) -> np.ndarray:
+    """Exact integer sums of a[..., sh:eh, sw:ew] for every (output row, output column)."""
+    s = np.zeros(a.shape[:-2] + (a.shape[-2] + 1, a.shape[-1] + 1), np.int64)
+    s[..., 1:, 1:] = a.astype(np.int64).cumsum(-2).cumsum(-1)
+    sh, eh = starts_h[:, None], ends_h[:, None]
+    sw, ew = starts_w[None, :], ends_w[None, :]
+    return s[..., eh, ew] - s[..., sh, ew] - s[..., eh, sw] + s[..., sh, sw]
+
+
+def _rint_div(total: np.ndarray, count: Any, dt: D.dtype) -> np.ndarray:
+    _, lo, hi = D.QUANT_INFO[dt]
+    r = np.rint(total / np.asarray(count, np.float64))
+    return np.asarray(np.clip(r, lo, hi)).astype(D.QUANT_INFO[dt][0].np)
+
+
+def _spatial(q: QTensor, op: str, dims: int = 2) -> np.ndarray:
+    _per_tensor(op, q)
+    a = q._host()
+    if a.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{op}: expected {dims + 1}D or {dims + 2}D input, got {a.ndim}D "
+                           f"(shape {list(a.shape)})")
+    return a
+
+
+def _pair(v: Any, name: str) -> tuple[int, int]:
+    if isinstance(v, int):
+        return (v, v)
+    v = tuple(v)
+    if len(v) == 1:
+        return (int(v[0]), int(v[0]))
+    if len(v) != 2:
+        raise RuntimeError(f"{name} must be an int or a pair of ints, got {v!r}")
+    return (int(v[0]), int(v[1]))
+
+
+@_handles("adaptive_avg_pool2d")
+def _adaptive_avg_pool2d(func: Any, args: tuple, kwargs: dict) -> QTensor:
+    q = args[0]
+    a = _spatial(q, "adaptive_avg_pool2d")
+    size = kwargs.get("output_size", args[1] if len(args) > 1 else None)
+    h, w = a.shape[-2:]
+    size = (size, size) if isinstance(size, int) else tuple(size or ())
+    oh, ow = (h if size[0] is None else size[0]), (w if size[1] is None else size[1])
+    sh = np.array([(i * h) // oh for i in range(oh)])
+    eh = np.array([-((-(i + 1) * h) // oh) for i in range(oh)])
+    sw = np.array([(j * w) // ow for j in range(ow)])
+    ew = np.array([-((-(j + 1) * w) // ow) for j in range(ow)])
+    sums = _window_sums(a, sh, eh, sw, ew)
+    counts = (eh - sh)[:, None] * (ew - sw)[None, :]
+    return wrap(_rint_div(sums, counts, q.dtype), q.dtype, q._qp, q.device)
+
+
+@_handles("avg_pool2d")
+def _avg_pool2d(func: Any, args: tuple, kwargs: dict) -> QTensor:
+    names = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+             "divisor_override")
+    opts = dict(zip(names, args[1:]))
+    opts.update(kwargs)
+    q = args[0]
+    a = _spatial(q, "avg_pool2d")
+    k = _pair(opts["kernel_size"], "kernel_size")
+    st = opts.get("stride")
+    s = k if st is None or (not isinstance(st, int) and len(st) == 0) else _pair(st, "stride")
+    p = _pair(opts.get("padding", 0), "padding")
+    ceil = bool(opts.get("ceil_mode", False))
+    include_pad = bool(opts.get("count_include_pad", True))
+    div = opts.get("divisor_override")
+    zp = q._qp.zero_point
+    starts, ends, counts = [], [], []
+    for d in (0, 1):
+        n = a.shape[d - 2]
+        span = n + 2 * p[d] - k[d]
+        out = (-(-span // s[d]) if ceil else span // s[d]) + 1
+        if ceil and (out - 1) * s[d] >= n + p[d]:
+            out -= 1
+        st_ = np.arange(out) * s[d] - p[d]
+        en_ = np.minimum(st_ + k[d], n + p[d])
+        counts.append(en_ - st_)  # window size clipped to the padded input
+        starts.append(np.clip(st_, 0, n))
+        ends.append(np.clip(en_, 0, n))
+    sums = _window_sums(a, starts[0], ends[0], starts[1], ends[1])
+    valid = (ends[0] - starts[0])[:, None] * (ends[1] - starts[1])[None, :]
+    padded = counts[0][:, None] * counts[1][None, :]
+    # padding holds the real value 0, i.e. the integer zero_point
+    sums = sums + (padded - valid) * zp if include_pad else sums
+    count = padded if include_pad else valid
+    if div:  # real sum / divisor: the zero points of the summed elements come out first
+        _, lo, hi = D.QUANT_INFO[q.dtype]
+        r = np.rint((sums - count * zp) / np.float64(div)) + zp
+        out = np.asarray(np.clip(r, lo, hi)).astype(D.QUANT_INFO[q.dtype][0].np)
+        return wrap(out, q.dtype, q._qp, q.device)
+    return wrap(_rint_div(sums, count, q.dtype), q.dtype, q._qp, q.device)
+
+
+@_handles("mean")
+def _mean(func: Any, args: tuple, kwargs: dict) -> QTensor:
+    q = args[0]
+    _per_tensor("mean", q)
+    dim = kwargs.get("dim", args[1] if len(args) > 1 else None)
+    keep = bool(kwargs.get("keepdim", args[2] if len(args) > 2 else False))
+    if kwargs.get("dtype") is not None:
+        raise NotImplementedError("mean of a quantized tensor does not take dtype=")
+    a = q._host()
+    axes = None if dim is None else tuple(d % max(a.ndim, 1) for d in
+                                          ((dim,) if isinstance(dim, int) else dim))
+    n = a.size if axes is None else math.prod(a.shape[d] for d in axes)
+    sums = np.asarray(a.astype(np.int64).sum(axis=axes, keepdims=keep))
+    return wrap(_rint_div(sums, max(n, 1), q.dtype), q.dtype, q._qp, q.device)
+
+
+def _fixed(q: QTensor, fn: Any, scale: float, zp_u8: int, zp_i8: int) -> QTensor:
+    _per_tensor("sigmoid", q)
+    if q.dtype not in (D.quint8, D.qint8):
+        raise NotImplementedError(f"ember: this op on {q.dtype!r} tensors is not supported "
+                                  "(quint8 and qint8 are)")
+    zp = zp_u8 if q.dtype is D.quint8 else zp_i8
+    y = np.asarray(fn(dequantize_array(q)), np.float32)
+    qp = QParams(q._qp.scheme, scale, zp)
+    return wrap(quantize_array(y, q.dtype, scale, zp), q.dtype, qp, q.device)
+
+
+@_handles("sigmoid")
+def _sigmoid(func: Any, args: tuple, kwargs: dict) -> QTensor:
+    one = np.float32(1.0)
+    return _fixed(args[0], lambda v: one / (one + np.exp(-v)), 1.0 / 256, 0, -128)
+
+
+@_handles("tanh")
+def _tanh(func: Any, args: tuple, kwargs: dict) -> QTensor:
+    return _fixed(args[0], np.tanh, 2.0 / 256, 128, 0)
+
+
+@_handles("hardsigmoid")
+def _hardsigmoid(func: Any, args: tuple, kwargs: dict) -> QTensor:
+    if kwargs.get("inplace") or args[1:2] == (True,):
+        raise NotImplementedError("ember: in-place hardsigmoid of a quantized tensor is not "
+                                  "supported")
+    return _fixed(args[0], lambda v: np.clip(v / np.float32(6) + np.float32(0.5), 0, 1),
+                  1.0 / 256, 0, -128)
