@@ -132,8 +132,11 @@ def _fixed_qparams_op_to_observer() -> dict[Any, Any]:
     import ember
     import ember.nn as nn
     import ember.nn.functional as F
+
     from .observer import (
         default_fixed_qparams_range_0to1_observer as zero_one,
+    )
+    from .observer import (
         default_fixed_qparams_range_neg1to1_observer as sym,
     )
 
@@ -148,6 +151,7 @@ def _fixed_qparams_op_to_observer() -> dict[Any, Any]:
 def _get_default_qconfig_mapping(is_qat: bool, backend: str, version: int) -> QConfigMapping:
     import ember.nn as nn
     import ember.nn.functional as F
+
     from .fake_quantize import FixedQParamsFakeQuantize, default_weight_fake_quant
     from .observer import default_placeholder_observer, default_weight_observer
     from .qconfig import (

@@ -10,8 +10,6 @@ import copy
 import operator
 from typing import Any
 
-from .backend_config import BackendPatternConfig, DTypeConfig, DTypeWithConstraints
-from .backend_config import ObservationType as OT
 from ._fusers import (
     fuse_conv_bn,
     fuse_conv_bn_relu,
@@ -19,6 +17,8 @@ from ._fusers import (
     fuse_linear_bn,
     sequential_wrapper2,
 )
+from .backend_config import BackendPatternConfig, DTypeConfig, DTypeWithConstraints
+from .backend_config import ObservationType as OT
 
 _DIFF = OT.OUTPUT_USE_DIFFERENT_OBSERVER_AS_INPUT
 _SHARE = OT.OUTPUT_SHARE_OBSERVER_WITH_INPUT

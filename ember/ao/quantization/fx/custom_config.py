@@ -120,8 +120,8 @@ class PrepareCustomConfig:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PrepareCustomConfig:
         """Build from torch's legacy prepare_custom_config_dict."""
-        from ..qconfig_mapping import QConfigMapping
         from ..backend_config import BackendConfig
+        from ..qconfig_mapping import QConfigMapping
 
         conf = cls()
         for key, setter in (

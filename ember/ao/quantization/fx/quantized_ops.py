@@ -1,0 +1,147 @@
+"""Quantized functional ops that lowered FX graphs call (torch.ops.quantized.* in torch).
+
+Each takes quantized tensors and returns one quantized with the given output scale and zero
+point, computing as torch's x86/fbgemm CPU kernels do: dequantize in float32, compute in
+float32, requantize with rint(x * float32(1/scale)) + zero_point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import ember
+
+from ...._tensor import Tensor
+from ....nn.modules.module import Module
+from ...nn.quantized import _qt
+
+__all__ = ["PackedLinearWeight", "add", "add_relu", "linear", "linear_relu", "matmul", "mul",
+           "mul_relu", "layer_norm"]  # fmt: skip
+
+
+def _deq(q: Tensor) -> np.ndarray:
+    """(q - zp) * scale as the vectorized kernels compute it: fma(q, scale, -zp * scale)."""
+    _qt.check_quantized(q, "quantized op")
+    v = _qt.int_repr(q).astype(np.float64)
+    s = np.float32(q.q_scale())
+    premul = np.float32(s * np.float32(-int(q.q_zero_point())))
+    return (v * np.float64(s) + np.float64(premul)).astype(np.float32)
+
+
+def _out(y: np.ndarray, scale: Any, zero_point: Any, like: Tensor) -> Tensor:
+    return _qt.requant_float(np.asarray(y, dtype=np.float32), float(scale), int(zero_point), like)
+
+
+def _binary(a: Tensor, b: Any, scale: Any, zero_point: Any, fn: Any, relu: bool) -> Tensor:
+    if not isinstance(b, Tensor):
+        raise NotImplementedError(
+            "quantized binary op with a scalar operand (quantized::add_scalar/mul_scalar) is not "
+            "implemented in Ember"
+        )
+    if scale is None or zero_point is None:
+        raise TypeError("quantized binary op: expected an output scale and zero_point")
+    y = fn(_deq(a), _deq(b))
+    if relu:
+        np.maximum(y, np.float32(0), out=y)
+    return _out(y, scale, zero_point, a)
+
+
+def add(a: Tensor, b: Any, scale: Any = None, zero_point: Any = None) -> Tensor:
+    """quantized::add: a + b requantized to (scale, zero_point)."""
+    return _binary(a, b, scale, zero_point, np.add, False)
+
+
+def add_relu(a: Tensor, b: Any, scale: Any = None, zero_point: Any = None) -> Tensor:
+    """quantized::add_relu."""
+    return _binary(a, b, scale, zero_point, np.add, True)
+
+
+def mul(a: Tensor, b: Any, scale: Any = None, zero_point: Any = None) -> Tensor:
+    """quantized::mul."""
+    return _binary(a, b, scale, zero_point, np.multiply, False)
+
+
+def mul_relu(a: Tensor, b: Any, scale: Any = None, zero_point: Any = None) -> Tensor:
+    """quantized::mul_relu."""
+    return _binary(a, b, scale, zero_point, np.multiply, True)
+
+
+def matmul(a: Tensor, b: Tensor, scale: Any, zero_point: Any) -> Tensor:
+    """quantized::matmul: x86/fbgemm dequantize, multiply in float, quantize_per_tensor."""
+    y = ember.matmul(a.dequantize(), b.dequantize())
+    return ember.quantize_per_tensor(y, float(scale), int(zero_point), a.dtype)
+
+
+class PackedLinearWeight(Module):
+    """A prepacked quantized weight and float bias (quantized::linear_prepack's result)."""
+
+    def __init__(self, qweight: Tensor, bias: Tensor | None) -> None:
+        super().__init__()
+        self.packed = _qt.PackedWeight(qweight)
+        self.bias = None if bias is None else bias.detach().float()
+
+    def unpack(self) -> tuple[Tensor, Tensor | None]:
+        return self.packed.tensor(), self.bias
+
+    def extra_repr(self) -> str:
+        return f"out_features={self.packed.values.shape[0]}, in_features={self.packed.values.shape[1]}"
+
+
+def _linear(x: Tensor, w: PackedLinearWeight, scale: Any, zero_point: Any, relu: bool) -> Tensor:
+    from ...nn.quantized._int8_gemm import int8_linear, requantize
+
+    _qt.check_quantized(x, "quantized::linear")
+    p = w.packed
+    xq = _qt.int_repr(x)
+    k = xq.shape[-1]
+    acc = int8_linear(xq.reshape(-1, k), int(x.q_zero_point()), p.values, p.zero_points)
+    b = None if w.bias is None else w.bias.numpy()
+    y = requantize(acc, np.float32(x.q_scale()) * p.scales, b, float(scale), int(zero_point),
+                   relu=relu)  # fmt: skip
+    return _qt.make_per_tensor(y.reshape(*xq.shape[:-1], p.values.shape[0]), float(scale),
+                               int(zero_point))  # fmt: skip
+
+
+def linear(x: Tensor, w: PackedLinearWeight, scale: Any, zero_point: Any) -> Tensor:
+    """quantized::linear with a prepacked weight."""
+    return _linear(x, w, scale, zero_point, False)
+
+
+def linear_relu(x: Tensor, w: PackedLinearWeight, scale: Any, zero_point: Any) -> Tensor:
+    """quantized::linear_relu."""
+    return _linear(x, w, scale, zero_point, True)
+
+
+def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5, *, output_scale: Any,
+               output_zero_point: Any) -> Tensor:  # fmt: skip
+    """quantized::layer_norm: normalize the dequantized values in float, requantize."""
+    y = ember.nn.functional.layer_norm(x.dequantize(), normalized_shape, weight, bias, eps)
+    return ember.quantize_per_tensor(y, float(output_scale), int(output_zero_point), x.dtype)
+
+
+class QuantizedLayerNorm(ember.nn.LayerNorm):
+    """LayerNorm on a quantized input, quantized to the module's scale and zero point."""
+
+    def __init__(self, normalized_shape: Any, weight: Any, bias: Any, scale: float,
+                 zero_point: int, eps: float = 1e-5, elementwise_affine: bool = True) -> None:  # fmt: skip
+        super().__init__(normalized_shape, eps=eps, elementwise_affine=elementwise_affine)
+        self.weight = weight
+        self.bias = bias
+        self.register_buffer("scale", ember.tensor(scale))
+        self.register_buffer("zero_point", ember.tensor(zero_point))
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
+        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps,
+                          output_scale=self.scale, output_zero_point=self.zero_point)  # fmt: skip
+
+    def _get_name(self) -> str:
+        return "QuantizedLayerNorm"
+
+    @classmethod
+    def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> QuantizedLayerNorm:
+        scale, zp = mod.activation_post_process.calculate_qparams()
+        return cls(mod.normalized_shape, mod.weight, mod.bias, float(scale), int(zp), mod.eps,
+                   mod.elementwise_affine)  # fmt: skip
