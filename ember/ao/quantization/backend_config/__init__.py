@@ -7,12 +7,8 @@ from .backend_config import (
     DTypeWithConstraints,
     ObservationType,
 )
-from .native import (
-    get_fbgemm_backend_config,
-    get_native_backend_config,
-    get_native_backend_config_dict,
-    get_x86_backend_config,
-)
+from .fbgemm import get_fbgemm_backend_config
+from .native import get_native_backend_config, get_native_backend_config_dict
 
 __all__ = [
     "BackendConfig",
@@ -23,5 +19,4 @@ __all__ = [
     "get_fbgemm_backend_config",
     "get_native_backend_config",
     "get_native_backend_config_dict",
-    "get_x86_backend_config",
 ]
