@@ -141,11 +141,20 @@ def _fixed_qparams_op_to_observer() -> dict[Any, Any]:
     )
 
     return {
-        nn.Hardsigmoid: zero_one, F.hardsigmoid: zero_one, "hardsigmoid": zero_one,
-        "hardsigmoid_": zero_one, nn.Sigmoid: zero_one, ember.sigmoid: zero_one,
-        "sigmoid": zero_one, "sigmoid_": zero_one, nn.Softmax: zero_one,
-        nn.Tanh: sym, ember.tanh: sym, "tanh": sym, "tanh_": sym,
-    }  # fmt: skip
+        nn.Hardsigmoid: zero_one,
+        F.hardsigmoid: zero_one,
+        "hardsigmoid": zero_one,
+        "hardsigmoid_": zero_one,
+        nn.Sigmoid: zero_one,
+        ember.sigmoid: zero_one,
+        "sigmoid": zero_one,
+        "sigmoid_": zero_one,
+        nn.Softmax: zero_one,
+        nn.Tanh: sym,
+        ember.tanh: sym,
+        "tanh": sym,
+        "tanh_": sym,
+    }
 
 
 def _get_default_qconfig_mapping(is_qat: bool, backend: str, version: int) -> QConfigMapping:

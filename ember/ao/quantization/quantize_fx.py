@@ -54,17 +54,23 @@ def _prepare_fx(
         prepare_custom_config = PrepareCustomConfig.from_dict(prepare_custom_config)
     pcc = prepare_custom_config
     skipped_names = list(pcc.non_traceable_module_names) + list(pcc.standalone_module_names)
-    skipped_classes = list(pcc.non_traceable_module_classes) + list(
-        pcc.standalone_module_classes
-    )
+    skipped_classes = list(pcc.non_traceable_module_classes) + list(pcc.standalone_module_classes)
     skipped_classes += list(pcc.float_to_observed_mapping.get(QuantType.STATIC, {}))
     preserved = _preserved(model, pcc.preserved_attributes)
     tracer = QuantizationTracer(skipped_names, skipped_classes)
     gm = GraphModule(model, tracer.trace(model))
     fcc = FuseCustomConfig().set_preserved_attributes(pcc.preserved_attributes)
     gm = fuse(gm, is_qat, fcc, backend_config)
-    prepared = prepare(gm, qconfig_mapping, is_qat, tracer.node_name_to_scope, example_inputs,
-                       pcc, None, backend_config)  # fmt: skip
+    prepared = prepare(
+        gm,
+        qconfig_mapping,
+        is_qat,
+        tracer.node_name_to_scope,
+        example_inputs,
+        pcc,
+        None,
+        backend_config,
+    )
     _attach(prepared, preserved)
     return prepared
 
@@ -101,8 +107,9 @@ def prepare_fx(
     """
     if _equalization_config:
         raise NotImplementedError("prepare_fx: _equalization_config is not implemented in Ember")
-    return _prepare_fx(model, qconfig_mapping, False, example_inputs, prepare_custom_config,
-                       backend_config)  # fmt: skip
+    return _prepare_fx(
+        model, qconfig_mapping, False, example_inputs, prepare_custom_config, backend_config
+    )
 
 
 def prepare_qat_fx(
@@ -113,8 +120,9 @@ def prepare_qat_fx(
     backend_config: BackendConfig | dict[str, Any] | None = None,
 ) -> GraphModule:
     """Like prepare_fx for a train-mode model: QAT modules and fake quantizers instead."""
-    return _prepare_fx(model, qconfig_mapping, True, example_inputs, prepare_custom_config,
-                       backend_config)  # fmt: skip
+    return _prepare_fx(
+        model, qconfig_mapping, True, example_inputs, prepare_custom_config, backend_config
+    )
 
 
 def _convert_fx(
@@ -132,9 +140,16 @@ def _convert_fx(
         convert_custom_config = ConvertCustomConfig.from_dict(convert_custom_config)
     _check_is_graph_module(graph_module)
     preserved = _preserved(graph_module, convert_custom_config.preserved_attributes)
-    quantized = convert(graph_module, is_reference, convert_custom_config, False,
-                        _remove_qconfig, qconfig_mapping, backend_config,
-                        keep_original_weights=keep_original_weights)  # fmt: skip
+    quantized = convert(
+        graph_module,
+        is_reference,
+        convert_custom_config,
+        False,
+        _remove_qconfig,
+        qconfig_mapping,
+        backend_config,
+        keep_original_weights=keep_original_weights,
+    )
     _attach(quantized, preserved)
     return quantized
 
@@ -148,8 +163,15 @@ def convert_fx(
     keep_original_weights: bool = False,
 ) -> GraphModule:
     """Convert a calibrated (or trained) prepared model into a quantized model (in place)."""
-    return _convert_fx(graph_module, False, convert_custom_config, _remove_qconfig,
-                       qconfig_mapping, backend_config, keep_original_weights)  # fmt: skip
+    return _convert_fx(
+        graph_module,
+        False,
+        convert_custom_config,
+        _remove_qconfig,
+        qconfig_mapping,
+        backend_config,
+        keep_original_weights,
+    )
 
 
 def convert_to_reference_fx(
@@ -160,7 +182,6 @@ def convert_to_reference_fx(
     backend_config: BackendConfig | dict[str, Any] | None = None,
 ) -> GraphModule:
     """Convert to a reference quantized model: quantize/dequantize pairs around float ops."""
-    return _convert_fx(graph_module, True, convert_custom_config, _remove_qconfig,
-                       qconfig_mapping, backend_config)  # fmt: skip
-
-
+    return _convert_fx(
+        graph_module, True, convert_custom_config, _remove_qconfig, qconfig_mapping, backend_config
+    )

@@ -55,13 +55,19 @@ def _add(configs: list[BackendPatternConfig], pattern: Any) -> BackendPatternCon
 
 
 _FIXED_0TO1 = DTypeWithConstraints(
-    dtype=None, quant_min_lower_bound=0, quant_max_upper_bound=255,
-    scale_exact_match=1.0 / 256.0, zero_point_exact_match=0,
-)  # fmt: skip
+    dtype=None,
+    quant_min_lower_bound=0,
+    quant_max_upper_bound=255,
+    scale_exact_match=1.0 / 256.0,
+    zero_point_exact_match=0,
+)
 _FIXED_NEG1TO1 = DTypeWithConstraints(
-    dtype=None, quant_min_lower_bound=0, quant_max_upper_bound=255,
-    scale_exact_match=2.0 / 256.0, zero_point_exact_match=128,
-)  # fmt: skip
+    dtype=None,
+    quant_min_lower_bound=0,
+    quant_max_upper_bound=255,
+    scale_exact_match=2.0 / 256.0,
+    zero_point_exact_match=128,
+)
 
 
 def fixed_qparams_op_to_constraints(m: _Mods) -> dict[Any, DTypeWithConstraints]:
@@ -73,10 +79,20 @@ def fixed_qparams_op_to_constraints(m: _Mods) -> dict[Any, DTypeWithConstraints]
     sym.dtype = quint8
     nn, F, t = m.nn, m.F, m.torch
     table: list[tuple[Any, DTypeWithConstraints]] = [
-        (nn.Hardsigmoid, lo), (F.hardsigmoid, lo), ("hardsigmoid", lo), ("hardsigmoid_", lo),
-        (nn.Sigmoid, lo), (t.sigmoid, lo), ("sigmoid", lo), ("sigmoid_", lo),
-        (nn.Softmax, lo), (nn.Tanh, sym), (t.tanh, sym), ("tanh", sym), ("tanh_", sym),
-    ]  # fmt: skip
+        (nn.Hardsigmoid, lo),
+        (F.hardsigmoid, lo),
+        ("hardsigmoid", lo),
+        ("hardsigmoid_", lo),
+        (nn.Sigmoid, lo),
+        (t.sigmoid, lo),
+        ("sigmoid", lo),
+        ("sigmoid_", lo),
+        (nn.Softmax, lo),
+        (nn.Tanh, sym),
+        (t.tanh, sym),
+        ("tanh", sym),
+        ("tanh_", sym),
+    ]
     return dict(table)
 
 
@@ -219,16 +235,18 @@ def get_conv_configs(m: _Mods, dtype_configs: list[DTypeConfig]) -> list[Backend
 
 
 def get_cat_config(m: _Mods, dtype_configs: list[DTypeConfig]) -> BackendPatternConfig:
-    return BackendPatternConfig(m.torch.cat).set_observation_type(_SHARE).set_dtype_configs(
-        dtype_configs
+    return (
+        BackendPatternConfig(m.torch.cat)
+        .set_observation_type(_SHARE)
+        .set_dtype_configs(dtype_configs)
     )
 
 
 def get_ln_configs(m: _Mods, dtype_configs: list[DTypeConfig]) -> list[BackendPatternConfig]:
     return [
-        BackendPatternConfig(m.nn.LayerNorm).set_observation_type(_DIFF).set_dtype_configs(
-            dtype_configs
-        ),
+        BackendPatternConfig(m.nn.LayerNorm)
+        .set_observation_type(_DIFF)
+        .set_dtype_configs(dtype_configs),
         BackendPatternConfig(m.F.layer_norm)
         .set_observation_type(_DIFF)
         .set_dtype_configs(dtype_configs)
@@ -240,8 +258,16 @@ def get_default_op_configs(
     m: _Mods, dtype_configs: list[DTypeConfig]
 ) -> list[BackendPatternConfig]:
     nn, F = m.nn, m.F
-    names = ["ELU", "LeakyReLU", "Hardswish", "InstanceNorm1d", "InstanceNorm2d",
-             "InstanceNorm3d", "Dropout", "PReLU"]  # fmt: skip
+    names = [
+        "ELU",
+        "LeakyReLU",
+        "Hardswish",
+        "InstanceNorm1d",
+        "InstanceNorm2d",
+        "InstanceNorm3d",
+        "Dropout",
+        "PReLU",
+    ]
     ops = [_get(nn, n) for n in names] + [F.elu, F.hardswish, F.leaky_relu, F.dropout]
     out: list[BackendPatternConfig] = []
     for op in ops:
@@ -291,17 +317,72 @@ def get_fixed_qparams_op_configs(
 def share_qparams_ops(m: _Mods) -> list[Any]:
     """Ops whose quantized output reuses the input's scale and zero point."""
     nn, F, t = m.nn, m.F, m.torch
-    modules = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d", "AvgPool1d",
-               "AvgPool2d", "AvgPool3d", "Hardtanh", "Identity", "MaxPool1d", "MaxPool2d",
-               "MaxPool3d", "PixelShuffle", "PixelUnshuffle", "ReLU", "ReLU6"]  # fmt: skip
-    funcs = ["adaptive_avg_pool2d", "adaptive_avg_pool3d", "hardtanh", "hardtanh_",
-             "interpolate", "max_pool1d", "max_pool2d", "max_pool3d", "pixel_shuffle",
-             "pixel_unshuffle", "relu", "relu6", "avg_pool2d", "avg_pool3d"]  # fmt: skip
-    torch_fns = ["adaptive_avg_pool1d", "avg_pool1d", "clamp", "flatten", "mean", "narrow",
-                 "repeat_interleave", "transpose", "squeeze", "stack", "unsqueeze"]  # fmt: skip
-    methods = ["contiguous", "clamp", "detach", "detach_", "mean", "permute", "repeat",
-               "repeat_interleave", "reshape", "resize_", "relu", "relu_", "squeeze",
-               "squeeze_", "transpose", "unsqueeze", "unsqueeze_", "view"]  # fmt: skip
+    modules = [
+        "AdaptiveAvgPool1d",
+        "AdaptiveAvgPool2d",
+        "AdaptiveAvgPool3d",
+        "AvgPool1d",
+        "AvgPool2d",
+        "AvgPool3d",
+        "Hardtanh",
+        "Identity",
+        "MaxPool1d",
+        "MaxPool2d",
+        "MaxPool3d",
+        "PixelShuffle",
+        "PixelUnshuffle",
+        "ReLU",
+        "ReLU6",
+    ]
+    funcs = [
+        "adaptive_avg_pool2d",
+        "adaptive_avg_pool3d",
+        "hardtanh",
+        "hardtanh_",
+        "interpolate",
+        "max_pool1d",
+        "max_pool2d",
+        "max_pool3d",
+        "pixel_shuffle",
+        "pixel_unshuffle",
+        "relu",
+        "relu6",
+        "avg_pool2d",
+        "avg_pool3d",
+    ]
+    torch_fns = [
+        "adaptive_avg_pool1d",
+        "avg_pool1d",
+        "clamp",
+        "flatten",
+        "mean",
+        "narrow",
+        "repeat_interleave",
+        "transpose",
+        "squeeze",
+        "stack",
+        "unsqueeze",
+    ]
+    methods = [
+        "contiguous",
+        "clamp",
+        "detach",
+        "detach_",
+        "mean",
+        "permute",
+        "repeat",
+        "repeat_interleave",
+        "reshape",
+        "resize_",
+        "relu",
+        "relu_",
+        "squeeze",
+        "squeeze_",
+        "transpose",
+        "unsqueeze",
+        "unsqueeze_",
+        "view",
+    ]
     ops: list[Any] = [_get(nn, n) for n in modules] + [_get(F, n) for n in funcs]
     ops += [_get(t, n) for n in torch_fns] + [operator.floordiv] + methods
     seen: list[Any] = []

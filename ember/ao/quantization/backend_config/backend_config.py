@@ -96,7 +96,7 @@ class DTypeConfig:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DTypeConfig:
-        """Build from {"input_dtype", "output_dtype", "weight_dtype", "bias_dtype", "is_dynamic"}."""
+        """Build from {input_dtype, output_dtype, weight_dtype, bias_dtype, is_dynamic}."""
         return cls(
             _as_constraints(d.get("input_dtype"), "input_dtype"),
             _as_constraints(d.get("output_dtype"), "output_dtype"),
@@ -215,9 +215,8 @@ class BackendPatternConfig:
         shown = {
             k: v
             for k, v in self.__dict__.items()
-            if (v is not None and not isinstance(v, (list, dict))) or (
-                isinstance(v, (list, dict)) and len(v) > 0
-            )
+            if (v is not None and not isinstance(v, (list, dict)))
+            or (isinstance(v, (list, dict)) and len(v) > 0)
         }
         return f"BackendPatternConfig({shown})"
 
@@ -298,13 +297,11 @@ class BackendPatternConfig:
             else:
                 raise ValueError(
                     "Expected a list of DTypeConfigs in "
-                    f'backend_pattern_config_dict["dtype_configs"], got \'{type(dc)}\''
+                    f"backend_pattern_config_dict[\"dtype_configs\"], got '{type(dc)}'"
                 )
         for attr, key in _OPTIONAL_FIELDS:
             setattr(conf, attr, d.get(key))
-        conf._num_tensor_args_to_observation_type = d.get(
-            "num_tensor_args_to_observation_type", {}
-        )
+        conf._num_tensor_args_to_observation_type = d.get("num_tensor_args_to_observation_type", {})
         conf._input_type_to_index = d.get("input_type_to_index", {})
         if "pattern_complex_format" in d:
             conf._set_pattern_complex_format(d["pattern_complex_format"])

@@ -34,7 +34,7 @@ from .utils import (
     create_getattr_from_value,
     get_qparam_dict,
     is_activation_post_process,
-    parent_name,  # fmt: skip
+    parent_name,
     qconfig_dtypes,
 )
 
@@ -42,16 +42,24 @@ __all__ = ["convert"]
 
 
 def _supported_qdtypes() -> list[Any]:
-    return [ember.quint8, ember.qint8, ember.qint32, ember.uint8, ember.int8, ember.int16,
-            ember.int32]  # fmt: skip
+    return [
+        ember.quint8,
+        ember.qint8,
+        ember.qint32,
+        ember.uint8,
+        ember.int8,
+        ember.int16,
+        ember.int32,
+    ]
 
 
 def _has_none_qconfig(node: Any, qmap: dict[str, Any]) -> bool:
     return isinstance(node, Node) and node.name in qmap and qmap[node.name] is None
 
 
-def _module_path_and_prefix(obs: Node, scope: dict[str, Any], qmap: dict[str, Any]
-                            ) -> tuple[str, str]:  # fmt: skip
+def _module_path_and_prefix(
+    obs: Node, scope: dict[str, Any], qmap: dict[str, Any]
+) -> tuple[str, str]:
     """Where the qparams attributes are named from: the observed node's module, or, for an
     input-only observer, the module of its first (linear) user with an '_input' prefix."""
     import ember.nn.functional as F
@@ -72,16 +80,21 @@ def _module_path_and_prefix(obs: Node, scope: dict[str, Any], qmap: dict[str, An
     return path, prefix
 
 
-def _replace_observer(model: GraphModule, node: Node, modules: dict[str, Any],
-                      scope: dict[str, Any], qmap: dict[str, Any]) -> None:  # fmt: skip
+def _replace_observer(
+    model: GraphModule,
+    node: Node,
+    modules: dict[str, Any],
+    scope: dict[str, Any],
+    qmap: dict[str, Any],
+) -> None:
     graph = model.graph
     app = modules[str(node.target)]
     path, prefix = _module_path_and_prefix(node, scope, qmap)
     skip = all(_has_none_qconfig(n, qmap) for n in list(node.args) + list(node.users))
     dtype = app.dtype
     dynamic = bool(getattr(app, "is_dynamic", False))
-    supported = (dtype in _supported_qdtypes() and not dynamic) or dynamic or (
-        dtype == ember.float16
+    supported = (
+        (dtype in _supported_qdtypes() and not dynamic) or dynamic or (dtype == ember.float16)
     )
     if skip or not supported:
         node.replace_all_uses_with(node.args[0])
@@ -95,16 +108,14 @@ def _replace_observer(model: GraphModule, node: Node, modules: dict[str, Any],
                 s = create_getattr_from_value(model, graph, path + prefix + "_scale_", scale)
                 z = create_getattr_from_value(model, graph, path + prefix + "_zero_point_", zp)
                 q = graph.create_node(
-                    "call_function", ember.quantize_per_channel,
-                    (x, s, z, int(app.ch_axis), dtype), {},
-                )  # fmt: skip
+                    "call_function",
+                    ember.quantize_per_channel,
+                    (x, s, z, int(app.ch_axis), dtype),
+                    {},
+                )
             else:
-                s = create_getattr_from_value(
-                    model, graph, path + prefix + "_scale_", float(scale)
-                )
-                z = create_getattr_from_value(
-                    model, graph, path + prefix + "_zero_point_", int(zp)
-                )
+                s = create_getattr_from_value(model, graph, path + prefix + "_scale_", float(scale))
+                z = create_getattr_from_value(model, graph, path + prefix + "_zero_point_", int(zp))
                 q = graph.create_node(
                     "call_function", ember.quantize_per_tensor, (x, s, z, dtype), {}
                 )
@@ -122,8 +133,11 @@ def _replace_observer(model: GraphModule, node: Node, modules: dict[str, Any],
 
 def _is_qconfig_supported_by_dtype_configs(qconfig: Any, dtype_configs: list[Any]) -> bool:
     act, weight, dyn = qconfig_dtypes(qconfig)
-    bias = ember.float16 if (act == ember.float16 and weight == ember.float16 and not dyn) \
-        else ember.float32  # fmt: skip
+    bias = (
+        ember.float16
+        if (act == ember.float16 and weight == ember.float16 and not dyn)
+        else ember.float32
+    )
     for dc in dtype_configs:
         i = dc.input_dtype or ember.float32
         w = dc.weight_dtype or ember.float32
@@ -140,12 +154,25 @@ def _is_qconfig_supported_by_dtype_configs(qconfig: Any, dtype_configs: list[Any
 
 def _weight_is_quantized(qconfig: Any) -> bool:
     _, w, _ = qconfig_dtypes(qconfig)
-    return w in (ember.quint8, ember.qint8, ember.float16, ember.quint4x2, ember.uint8,
-                 ember.int8, ember.int16, ember.int32)  # fmt: skip
+    return w in (
+        ember.quint8,
+        ember.qint8,
+        ember.float16,
+        ember.quint4x2,
+        ember.uint8,
+        ember.int8,
+        ember.int16,
+        ember.int32,
+    )
 
 
-def _convert_weighted_module(node: Node, modules: dict[str, Any], observed: set[str],
-                             qmap: dict[str, Any], backend: BackendConfig) -> None:  # fmt: skip
+def _convert_weighted_module(
+    node: Node,
+    modules: dict[str, Any],
+    observed: set[str],
+    qmap: dict[str, Any],
+    backend: BackendConfig,
+) -> None:
     from ...nn.intrinsic import _FusedModule
 
     original = modules[str(node.target)]
@@ -247,8 +274,9 @@ def convert(
 ) -> GraphModule:
     """Convert an observed GraphModule (from prepare_fx) into a quantized one."""
     if is_decomposed:
-        raise NotImplementedError("convert_fx: is_decomposed=True (decomposed quantize ops) is "
-                                  "not implemented in Ember")  # fmt: skip
+        raise NotImplementedError(
+            "convert_fx: is_decomposed=True (decomposed quantize ops) is not implemented in Ember"
+        )
     if convert_custom_config is None:
         convert_custom_config = ConvertCustomConfig()
     if isinstance(convert_custom_config, dict):
@@ -287,8 +315,10 @@ def convert(
     custom_map = convert_custom_config.observed_to_quantized_mapping.get(QuantType.STATIC, {})
     _run_weight_observers(model, backend_config)
     ref_map = get_root_module_to_quantized_reference_module(backend_config)
-    weighted = set(ref_map) | set(get_qat_module_classes(backend_config)) | set(
-        get_fused_module_classes(backend_config)
+    weighted = (
+        set(ref_map)
+        | set(get_qat_module_classes(backend_config))
+        | set(get_fused_module_classes(backend_config))
     )
     fused_classes = set(get_fused_module_classes(backend_config))
     from ..stubs import DeQuantStub

@@ -249,4 +249,6 @@ class FuseCustomConfig:
         return cls().set_preserved_attributes(d.get("preserved_attributes", []))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"preserved_attributes": self.preserved_attributes} if self.preserved_attributes else {}
+        if not self.preserved_attributes:
+            return {}
+        return {"preserved_attributes": self.preserved_attributes}

@@ -33,8 +33,13 @@ def _types(m: Any) -> Any:
     return type(m) if isinstance(m, nn.Module) else m
 
 
-def _fuse_one(named_modules: dict[str, Any], root_node: Node, matched: Any,
-              fusers: dict[Any, Any], is_qat: bool) -> None:  # fmt: skip
+def _fuse_one(
+    named_modules: dict[str, Any],
+    root_node: Node,
+    matched: Any,
+    fusers: dict[Any, Any],
+    is_qat: bool,
+) -> None:
     if root_node.op != "call_module":
         raise AssertionError("Expecting module node to be a call_module Node")
     root_module = named_modules[str(root_node.target)]
@@ -74,14 +79,21 @@ def fuse(
     if backend_config is None:
         backend_config = get_native_backend_config()
     named_modules = dict(model.named_modules())
-    fusion_configs = {p: c for p, c in backend_config._pattern_complex_format_to_config.items()
-                      if c.fuser_method is not None}  # fmt: skip
+    fusion_configs = {
+        p: c
+        for p, c in backend_config._pattern_complex_format_to_config.items()
+        if c.fuser_method is not None
+    }
     patterns = sorted_patterns(dict.fromkeys(fusion_configs, True))
     fusers = {p: _fuser_in_reversed_format(c) for p, c in fusion_configs.items()}
-    root_getters = {p: c._root_node_getter for p, c in fusion_configs.items()
-                    if c._root_node_getter is not None}  # fmt: skip
-    extra_getters = {p: c._extra_inputs_getter for p, c in fusion_configs.items()
-                     if c._extra_inputs_getter is not None}  # fmt: skip
+    root_getters = {
+        p: c._root_node_getter for p, c in fusion_configs.items() if c._root_node_getter is not None
+    }
+    extra_getters = {
+        p: c._extra_inputs_getter
+        for p, c in fusion_configs.items()
+        if c._extra_inputs_getter is not None
+    }
 
     matches = find_fusion_matches(model.graph, named_modules, patterns)
     fused_graph = Graph()
@@ -104,5 +116,3 @@ def fuse(
             env[node.name] = fused_graph.node_copy(node, load_arg)
         # other matched nodes disappear into the fused module
     return GraphModule(model, fused_graph)
-
-

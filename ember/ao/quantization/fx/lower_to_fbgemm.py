@@ -34,10 +34,20 @@ _STATIC_FUSED = {
     nni.ConvReLU1d: (nnqr.Conv1d, nniq.ConvReLU1d),
     nni.ConvReLU2d: (nnqr.Conv2d, nniq.ConvReLU2d),
 }
-_QBIN = {operator.add: qops.add, ember.add: qops.add, operator.mul: qops.mul,
-         ember.mul: qops.mul, operator.matmul: qops.matmul, ember.matmul: qops.matmul}
-_QBIN_RELU = {operator.add: qops.add_relu, ember.add: qops.add_relu,
-              operator.mul: qops.mul_relu, ember.mul: qops.mul_relu}  # fmt: skip
+_QBIN = {
+    operator.add: qops.add,
+    ember.add: qops.add,
+    operator.mul: qops.mul,
+    ember.mul: qops.mul,
+    operator.matmul: qops.matmul,
+    ember.matmul: qops.matmul,
+}
+_QBIN_RELU = {
+    operator.add: qops.add_relu,
+    ember.add: qops.add_relu,
+    operator.mul: qops.mul_relu,
+    ember.mul: qops.mul_relu,
+}
 
 
 def _is_dq(n: Any) -> bool:
@@ -48,8 +58,9 @@ def _module(n: Node, modules: dict[str, Any]) -> Any:
     return modules.get(str(n.target)) if n.op == "call_module" else None
 
 
-def _match_static(n: Node, modules: dict[str, Any], qmap: dict[str, Any], ops: list[Any],
-                  dq_indices: list[int]) -> tuple[Any, Any, Any]:  # fmt: skip
+def _match_static(
+    n: Node, modules: dict[str, Any], qmap: dict[str, Any], ops: list[Any], dq_indices: list[int]
+) -> tuple[Any, Any, Any]:
     """(quantize node, relu node or None, reference node) of dq -> ref [-> relu] -> q."""
     none = (None, None, None)
     if n.op != "call_function" or n.target is not ember.quantize_per_tensor:
@@ -82,8 +93,17 @@ def _weighted_from_reference(q_cls: Any, ref: Any, scale: Any, zp: Any) -> Any:
     if issubclass(q_cls, nnq.Linear):
         q = q_cls(ref.in_features, ref.out_features, dtype=ember.qint8)
     else:
-        q = q_cls(ref.in_channels, ref.out_channels, ref.kernel_size, ref.stride, ref.padding,
-                  ref.dilation, ref.groups, ref.bias is not None, ref.padding_mode)  # fmt: skip
+        q = q_cls(
+            ref.in_channels,
+            ref.out_channels,
+            ref.kernel_size,
+            ref.stride,
+            ref.padding,
+            ref.dilation,
+            ref.groups,
+            ref.bias is not None,
+            ref.padding_mode,
+        )
     q.set_weight_bias(ref.get_quantized_weight(), ref.bias)
     q.scale = float(scale)
     q.zero_point = int(zp)
@@ -127,8 +147,10 @@ def _lower_functional_linear(model: GraphModule, qmap: dict[str, Any]) -> None:
             continue
         w_dq = ref.args[1]
         w_q = w_dq.args[0] if _is_dq(w_dq) else None
-        if w_q is None or w_q.op != "call_function" or w_q.target not in (
-            ember.quantize_per_tensor, ember.quantize_per_channel
+        if (
+            w_q is None
+            or w_q.op != "call_function"
+            or w_q.target not in (ember.quantize_per_tensor, ember.quantize_per_channel)
         ):
             continue
         qweight = _evaluate(model, w_q)
@@ -143,9 +165,11 @@ def _lower_functional_linear(model: GraphModule, qmap: dict[str, Any]) -> None:
         with model.graph.inserting_before(q):
             w_node = model.graph.create_node("get_attr", name)
             new = model.graph.create_node(
-                "call_function", qops.linear_relu if relu is not None else qops.linear,
-                (x_dq.args[0], w_node, s_node, z_node), {},
-            )  # fmt: skip
+                "call_function",
+                qops.linear_relu if relu is not None else qops.linear,
+                (x_dq.args[0], w_node, s_node, z_node),
+                {},
+            )
         q.replace_all_uses_with(new)
         model.graph.erase_node(q)
         if relu is not None:
@@ -163,7 +187,9 @@ def _evaluate(model: GraphModule, node: Node) -> Any:
     if node.op == "call_function":
         args = [_evaluate(model, a) if isinstance(a, Node) else a for a in node.args]
         return node.target(*args, **node.kwargs)
-    raise NotImplementedError(f"lower_to_fbgemm: cannot fold the weight producer {node.format_node()}")
+    raise NotImplementedError(
+        f"lower_to_fbgemm: cannot fold the weight producer {node.format_node()}"
+    )
 
 
 def _lower_binary_ops(model: GraphModule, qmap: dict[str, Any]) -> None:
@@ -205,33 +231,78 @@ def _special_tables() -> dict[str, tuple[list[Any], list[str], list[Any]]]:
             [F.elu, F.hardswish, F.layer_norm, F.leaky_relu, F.dropout]
             + _names(F, "instance_norm"),
             [],
-            _names(nn, "ELU LeakyReLU Hardswish InstanceNorm1d InstanceNorm2d InstanceNorm3d "
-                   "LayerNorm Dropout PReLU BatchNorm2d BatchNorm3d")
+            _names(
+                nn,
+                "ELU LeakyReLU Hardswish InstanceNorm1d InstanceNorm2d InstanceNorm3d "
+                "LayerNorm Dropout PReLU BatchNorm2d BatchNorm3d",
+            )
             + _names(nni, "BNReLU2d BNReLU3d"),
         ),
         "copy": (
-            [t.adaptive_avg_pool1d, F.adaptive_avg_pool2d, F.hardtanh, F.hardtanh_,
-             F.interpolate, F.max_pool1d, F.max_pool2d, F.relu, F.relu6, t.avg_pool1d,
-             F.avg_pool2d, t.clamp, t.flatten, t.mean, operator.floordiv]
-            + _names(F, "adaptive_avg_pool3d max_pool3d avg_pool3d") + _names(t, "channel_shuffle"),
+            [
+                t.adaptive_avg_pool1d,
+                F.adaptive_avg_pool2d,
+                F.hardtanh,
+                F.hardtanh_,
+                F.interpolate,
+                F.max_pool1d,
+                F.max_pool2d,
+                F.relu,
+                F.relu6,
+                t.avg_pool1d,
+                F.avg_pool2d,
+                t.clamp,
+                t.flatten,
+                t.mean,
+                operator.floordiv,
+            ]
+            + _names(F, "adaptive_avg_pool3d max_pool3d avg_pool3d")
+            + _names(t, "channel_shuffle"),
             ["clamp", "mean", "relu", "relu_"],
-            _names(nn, "AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AvgPool1d AvgPool2d "
-                   "AvgPool3d Hardtanh MaxPool1d MaxPool2d MaxPool3d ReLU ReLU6 ChannelShuffle"),
+            _names(
+                nn,
+                "AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d AvgPool1d AvgPool2d "
+                "AvgPool3d Hardtanh MaxPool1d MaxPool2d MaxPool3d ReLU ReLU6 ChannelShuffle",
+            ),
         ),
         "shape": (
-            [t.narrow, t.transpose, t.repeat_interleave, t.squeeze, t.stack, t.unsqueeze,
-             F.pixel_shuffle, F.pixel_unshuffle],
-            ["contiguous", "detach", "detach_", "permute", "repeat", "repeat_interleave",
-             "reshape", "resize_", "shape", "size", "squeeze", "squeeze_", "transpose",
-             "unsqueeze", "unsqueeze_", "view"],
+            [
+                t.narrow,
+                t.transpose,
+                t.repeat_interleave,
+                t.squeeze,
+                t.stack,
+                t.unsqueeze,
+                F.pixel_shuffle,
+                F.pixel_unshuffle,
+            ],
+            [
+                "contiguous",
+                "detach",
+                "detach_",
+                "permute",
+                "repeat",
+                "repeat_interleave",
+                "reshape",
+                "resize_",
+                "shape",
+                "size",
+                "squeeze",
+                "squeeze_",
+                "transpose",
+                "unsqueeze",
+                "unsqueeze_",
+                "view",
+            ],
             _names(nn, "Identity PixelShuffle PixelUnshuffle"),
         ),
         "other": ([t.cat], [], []),
-    }  # fmt: skip
+    }
 
 
-def _in_table(n: Node, modules: dict[str, Any], table: tuple[list[Any], list[str], list[Any]]
-              ) -> bool:  # fmt: skip
+def _in_table(
+    n: Node, modules: dict[str, Any], table: tuple[list[Any], list[str], list[Any]]
+) -> bool:
     funcs, methods, mods = table
     if n.op == "call_function":
         return any(n.target is f for f in funcs)
@@ -255,11 +326,13 @@ class _QParams:
 def _special_module(mod: Any, scale: Any, zp: Any) -> Any:
     """The quantized module for a float one that keeps no quantized weight, or None if Ember
     has none (the pattern then stays dequantize -> float module -> quantize)."""
-    table = {nn.BatchNorm2d: getattr(nnq, "BatchNorm2d", None),
-             nn.Hardswish: getattr(nnq, "Hardswish", None),
-             nn.Dropout: getattr(nnq, "Dropout", None),
-             nn.LayerNorm: qops.QuantizedLayerNorm,
-             nni.BNReLU2d: getattr(nniq, "BNReLU2d", None)}  # fmt: skip
+    table = {
+        nn.BatchNorm2d: getattr(nnq, "BatchNorm2d", None),
+        nn.Hardswish: getattr(nnq, "Hardswish", None),
+        nn.Dropout: getattr(nnq, "Dropout", None),
+        nn.LayerNorm: qops.QuantizedLayerNorm,
+        nni.BNReLU2d: getattr(nniq, "BNReLU2d", None),
+    }
     q_cls = table.get(type(mod))
     if q_cls is None:
         return None
@@ -273,15 +346,20 @@ def _special_pattern_replacement(model: GraphModule) -> None:
     tables = _special_tables()
     for q in list(model.graph.nodes):
         is_q = q.op == "call_function" and q.target is ember.quantize_per_tensor
-        is_fp16 = (q.op == "call_method" and q.target == "to" and len(q.args) == 2
-                   and q.args[1] == ember.float16)  # fmt: skip
+        is_fp16 = (
+            q.op == "call_method"
+            and q.target == "to"
+            and len(q.args) == 2
+            and q.args[1] == ember.float16
+        )
         if not (is_q or is_fp16):
             continue
         ref = q.args[0]
         if not isinstance(ref, Node):
             continue
-        if is_fp16 and (_in_table(ref, modules, tables["fixed"])
-                        or _in_table(ref, modules, tables["default"])):  # fmt: skip
+        if is_fp16 and (
+            _in_table(ref, modules, tables["fixed"]) or _in_table(ref, modules, tables["default"])
+        ):
             continue
         if not any(_in_table(ref, modules, t) for t in tables.values()):
             continue
@@ -330,9 +408,12 @@ def _skip_dq_before_metadata(model: GraphModule) -> None:
             n.args = (n.args[0].args[0], *n.args[1:])
 
 
-def lower_to_fbgemm(model: GraphModule, qconfig_map: dict[str, Any],
-                    node_name_to_scope: dict[str, Any],
-                    keep_original_weights: bool = False) -> GraphModule:  # fmt: skip
+def lower_to_fbgemm(
+    model: GraphModule,
+    qconfig_map: dict[str, Any],
+    node_name_to_scope: dict[str, Any],
+    keep_original_weights: bool = False,
+) -> GraphModule:
     """Replace reference patterns by fbgemm/x86 quantized modules and ops (in place)."""
     _lower_weighted_modules(model, qconfig_map)
     _lower_functional_linear(model, qconfig_map)

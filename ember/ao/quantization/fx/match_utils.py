@@ -31,8 +31,9 @@ def sorted_patterns(patterns: dict[Any, Any]) -> OrderedDict[Any, Any]:
     )
 
 
-def is_match(modules: dict[str, Module], node: Any, pattern: Any, max_uses: int = sys.maxsize
-             ) -> bool:  # fmt: skip
+def is_match(
+    modules: dict[str, Module], node: Any, pattern: Any, max_uses: int = sys.maxsize
+) -> bool:
     """Whether node (and, recursively, its args) matches pattern; inner nodes used only once."""
     if isinstance(pattern, tuple):
         self_match, *arg_matches = pattern
@@ -154,7 +155,10 @@ def find_quant_matches(
         mod = modules[str(node.target)]
         if type(mod) in custom_module_classes:
             match_map[node.name] = (
-                node, node, None, QuantizeHandler(node, modules, is_custom_module=True)
+                node,
+                node,
+                None,
+                QuantizeHandler(node, modules, is_custom_module=True),
             )
         if (
             node.target in standalone_module_names
@@ -162,6 +166,9 @@ def find_quant_matches(
             or getattr(mod, "_is_observed_standalone_module", False)
         ):
             match_map[node.name] = (
-                node, node, None, QuantizeHandler(node, modules, is_standalone_module=True)
+                node,
+                node,
+                None,
+                QuantizeHandler(node, modules, is_standalone_module=True),
             )
     return match_map

@@ -18,6 +18,7 @@ import ember
 from ....fx import GraphModule, Node
 from ..backend_config import BackendConfig, get_native_backend_config
 from ..qconfig_mapping import QConfigMapping
+from .backend_support import supported_by_backend
 from .custom_config import PrepareCustomConfig
 from .match_utils import find_quant_matches, sorted_patterns
 from .qconfig_mapping_utils import (
@@ -56,8 +57,16 @@ class ObservedGraphModuleAttrs:
 
 
 def _obs_dtypes() -> list[Any]:
-    return [ember.quint8, ember.qint8, ember.qint32, ember.float16, ember.uint8, ember.int8,
-            ember.int16, ember.int32]  # fmt: skip
+    return [
+        ember.quint8,
+        ember.qint8,
+        ember.qint32,
+        ember.float16,
+        ember.uint8,
+        ember.int8,
+        ember.int16,
+        ember.int32,
+    ]
 
 
 def _fp32_ctr() -> Any:
@@ -106,8 +115,9 @@ def _is_reuse_input_qconfig(qconfig: Any) -> bool:
     )
 
 
-def _target_info(ctx: _Ctx, node: Node, qconfig: Any, handler: Any, backend: BackendConfig
-                 ) -> dict[str, Any]:  # fmt: skip
+def _target_info(
+    ctx: _Ctx, node: Node, qconfig: Any, handler: Any, backend: BackendConfig
+) -> dict[str, Any]:
     if all_node_args_have_no_tensors(node, ctx.named_modules, ctx.cache):
         return {"input_act_obs_or_fq_ctr": None, "output_act_obs_or_fq_ctr": None}
     if qconfig is None:
@@ -141,8 +151,9 @@ def _target_info(ctx: _Ctx, node: Node, qconfig: Any, handler: Any, backend: Bac
     }
 
 
-def _set_info_for_pattern(ctx: _Ctx, matched: Any, qconfig: Any, handler: Any,
-                          backend: BackendConfig, done: set[Node]) -> None:  # fmt: skip
+def _set_info_for_pattern(
+    ctx: _Ctx, matched: Any, qconfig: Any, handler: Any, backend: BackendConfig, done: set[Node]
+) -> None:
     if isinstance(matched, (list, tuple)):
         for m in matched:
             _set_info_for_pattern(ctx, m, qconfig, handler, backend, done)
@@ -155,93 +166,17 @@ def _set_info_for_pattern(ctx: _Ctx, matched: Any, qconfig: Any, handler: Any,
         matched.meta["target_dtype_info"] = _target_info(ctx, matched, qconfig, handler, backend)
 
 
-# -- backend support checks -------------------------------------------------------------------
-
-
-def _qconfig_satisfies(qconfig: Any, cons: Any, is_activation: bool = True) -> bool:
-    """The QConfig's observer respects the backend's quant range / scale constraints."""
-    if qconfig is None or cons.dtype is None:
-        return True
-    ctr = qconfig.activation if is_activation else qconfig.weight
-    app = ctr()
-    if app.dtype != cons.dtype:
-        return True
-    obs = getattr(app, "activation_post_process", app)
-    qmin, qmax = getattr(obs, "quant_min", None), getattr(obs, "quant_max", None)
-    if cons.quant_min_lower_bound is not None and cons.quant_max_upper_bound is not None:
-        if qmin is None or qmax is None:
-            return False
-        if qmin < cons.quant_min_lower_bound or qmax > cons.quant_max_upper_bound:
-            return False
-    if cons.scale_min_lower_bound is not None:
-        eps = getattr(obs, "eps", None)
-        if eps is None or float(eps) < cons.scale_min_lower_bound:
-            return False
-    if cons.scale_exact_match is not None and cons.zero_point_exact_match is not None:
-        from ..fake_quantize import FixedQParamsFakeQuantize
-        from ..observer import FixedQParamsObserver
-
-        if not isinstance(app, (FixedQParamsObserver, FixedQParamsFakeQuantize)):
-            return False
-        scale, zp = app.calculate_qparams()
-        if float(scale) != cons.scale_exact_match or int(zp) != cons.zero_point_exact_match:
-            return False
-    return True
-
-
-def _input_supported(ctx: _Ctx, arg: Any, node: Node, qconfig: Any, dc: Any) -> bool:
-    if isinstance(arg, (list, tuple)):
-        return all(_input_supported(ctx, a, node, qconfig, dc) for a in arg)
-    if not isinstance(arg, Node):
-        return True
-    info = node.meta["target_dtype_info"]
-    if node_arg_is_weight(node, arg):
-        w_dtype, _ = ctx.dtype_of(info.get("weight_obs_or_fq_ctr"))
-        return dc.weight_dtype is None or (
-            w_dtype == dc.weight_dtype
-            and _qconfig_satisfies(qconfig, dc.weight_dtype_with_constraints, False)
-        )
-    if node_arg_is_bias(node, arg):
-        b_dtype, _ = ctx.dtype_of(info.get("bias_obs_or_fq_ctr"))
-        return dc.bias_dtype is None or b_dtype == dc.bias_dtype
-    dtype, dyn = ctx.dtype_of(info.get("input_act_obs_or_fq_ctr"))
-    return dc.input_dtype is None or (
-        dc.input_dtype == dtype
-        and bool(dc.is_dynamic) == bool(dyn)
-        and _qconfig_satisfies(qconfig, dc.input_dtype_with_constraints)
-    )
-
-
-def _output_supported(ctx: _Ctx, node: Node, qconfig: Any, dc: Any) -> bool:
-    ctr = node.meta["target_dtype_info"].get("output_act_obs_or_fq_ctr", _fp32_ctr())
-    dtype, dyn = ctx.dtype_of(ctr)
-    if dyn:
-        dtype = ember.float32
-    return dc.output_dtype is None or (
-        dtype == dc.output_dtype and _qconfig_satisfies(qconfig, dc.output_dtype_with_constraints)
-    )
-
-
-def _supported_by_backend(ctx: _Ctx, pattern: Any, matched: Any, qconfig: Any,
-                          backend: BackendConfig) -> bool:  # fmt: skip
-    if pattern is None:
-        return True
-    cfg = backend._pattern_complex_format_to_config[pattern]
-    root = (cfg._root_node_getter or default_root_node_getter)(matched)
-    out_node = matched[0]
-    for dc in cfg.dtype_configs:
-        ok = all(_input_supported(ctx, a, root, qconfig, dc)
-                 for a in list(root.args) + list(root.kwargs.values()))  # fmt: skip
-        if ok and _output_supported(ctx, out_node, qconfig, dc):
-            return True
-    return False
-
-
 # -- observer insertion -------------------------------------------------------------------
 
 
-def _needs_obs(prev_dtype: Any, prev_dynamic: bool, cur_dtype: Any, cur_dynamic: bool,
-               reuse_input: bool, is_zeroth_arg: bool = False) -> bool:  # fmt: skip
+def _needs_obs(
+    prev_dtype: Any,
+    prev_dynamic: bool,
+    cur_dtype: Any,
+    cur_dynamic: bool,
+    reuse_input: bool,
+    is_zeroth_arg: bool = False,
+) -> bool:
     if cur_dynamic:
         # dynamic quantization observes only the first argument (a placeholder observer that
         # convert turns into choose_qparams -> quantize -> dequantize)
@@ -283,8 +218,9 @@ def _input_ctr_for(ctx: _Ctx, arg: Node, node: Node) -> Any:
     return info.get("input_act_obs_or_fq_ctr", _fp32_ctr())
 
 
-def _maybe_insert_input_obs_for_arg(ctx: _Ctx, node: Node, arg: Any, qconfig: Any,
-                                    handler: Any, pcc: PrepareCustomConfig) -> Any:  # fmt: skip
+def _maybe_insert_input_obs_for_arg(
+    ctx: _Ctx, node: Node, arg: Any, qconfig: Any, handler: Any, pcc: PrepareCustomConfig
+) -> Any:
     if isinstance(arg, (list, tuple)):
         return type(arg)(
             _maybe_insert_input_obs_for_arg(ctx, node, a, qconfig, handler, pcc) for a in arg
@@ -307,9 +243,14 @@ def _maybe_insert_input_obs_for_arg(ctx: _Ctx, node: Node, arg: Any, qconfig: An
         ctr = _input_ctr_for(ctx, arg, node)
         in_target, in_dyn = ctx.dtype_of(ctr)
         out_dtype, out_dyn = ctx.dtype_of(_output_ctr_of(ctx, arg))
-        need = _needs_obs(out_dtype, out_dyn, in_target, in_dyn,
-                          info.get("reuse_input_obs_or_fq", False),
-                          is_zeroth_arg=len(node.args) > 0 and arg is node.args[0])  # fmt: skip
+        need = _needs_obs(
+            out_dtype,
+            out_dyn,
+            in_target,
+            in_dyn,
+            info.get("reuse_input_obs_or_fq", False),
+            is_zeroth_arg=len(node.args) > 0 and arg is node.args[0],
+        )
         if not need:
             return arg
         obs = ctr()
@@ -418,9 +359,15 @@ def _maybe_insert_obs_before_output(ctx: _Ctx, out_node: Node) -> None:
 
 
 _NON_OBSERVABLE_INT_ARGS = {
-    "permute": None, "repeat": None, "reshape": None, "transpose": None, "view": None,
-    "size": [1], "unsqueeze": [1], "unsqueeze_": [1],
-}  # fmt: skip
+    "permute": None,
+    "repeat": None,
+    "reshape": None,
+    "transpose": None,
+    "view": None,
+    "size": [1],
+    "unsqueeze": [1],
+    "unsqueeze_": [1],
+}
 
 
 def _propagate_known_dtypes(ctx: _Ctx, matches: dict[str, Any]) -> None:
@@ -462,29 +409,35 @@ def insert_observers_for_model(
     outputs = [n for n in graph.nodes if n.op == "output"]
 
     done: set[Node] = set()
-    for last, matched, pattern, handler, qconfig in matches.values():
+    for _last, matched, _pattern, handler, qconfig in matches.values():
         _set_info_for_pattern(ctx, matched, qconfig, handler, backend, done)
 
     for node in graph.nodes:
         if node.op == "placeholder" and placeholders.index(node) in pcc.input_quantized_indexes:
             q = _quint8_ctr()
-            node.meta["target_dtype_info"] = {"input_act_obs_or_fq_ctr": q,
-                                              "output_act_obs_or_fq_ctr": q}  # fmt: skip
+            node.meta["target_dtype_info"] = {
+                "input_act_obs_or_fq_ctr": q,
+                "output_act_obs_or_fq_ctr": q,
+            }
         elif node.op in ("call_module", "call_method", "call_function"):
             if all_node_args_have_no_tensors(node, ctx.named_modules, ctx.cache):
-                node.meta["target_dtype_info"] = {"input_act_obs_or_fq_ctr": None,
-                                                  "output_act_obs_or_fq_ctr": None}  # fmt: skip
+                node.meta["target_dtype_info"] = {
+                    "input_act_obs_or_fq_ctr": None,
+                    "output_act_obs_or_fq_ctr": None,
+                }
         elif node.op == "output" and outputs.index(node) in pcc.output_quantized_indexes:
             q = _quint8_ctr()
-            node.meta["target_dtype_info"] = {"input_act_obs_or_fq_ctr": q,
-                                              "output_act_obs_or_fq_ctr": q}  # fmt: skip
+            node.meta["target_dtype_info"] = {
+                "input_act_obs_or_fq_ctr": q,
+                "output_act_obs_or_fq_ctr": q,
+            }
     _propagate_known_dtypes(ctx, matches)
 
     # patterns the backend cannot run with the requested dtypes stay in float
     done = set()
     fp32_qconfig = _fp32_placeholder_qconfig()
-    for last, matched, pattern, handler, qconfig in matches.values():
-        supported = _supported_by_backend(ctx, pattern, matched, qconfig, backend)
+    for _last, matched, pattern, _handler, qconfig in matches.values():
+        supported = supported_by_backend(ctx, pattern, matched, qconfig, backend)
         # torch reads `node` here, the loop variable left over from the pass above (the graph's
         # output node); we do the same so that the same patterns are reset
         out_dtype, _ = ctx.dtype_of(node.meta["target_dtype_info"]["output_act_obs_or_fq_ctr"])
@@ -499,7 +452,7 @@ def insert_observers_for_model(
         )
         is_tensor = node.meta.get("target_dtype_info") is not None
         skip = (qconfig is None or not is_tensor) and node.op != "output"
-        if skip or not _supported_by_backend(ctx, pattern, matched, qconfig, backend):
+        if skip or not supported_by_backend(ctx, pattern, matched, qconfig, backend):
             continue
         if node.op == "output":
             _maybe_insert_obs_before_output(ctx, node)
@@ -552,8 +505,9 @@ def _fp32_placeholder_qconfig() -> Any:
     return QConfig(activation=_fp32_ctr(), weight=_fp32_ctr())
 
 
-def _swap_custom_module_to_observed(ctx: _Ctx, node: Node, qconfig: Any,
-                                    pcc: PrepareCustomConfig) -> None:  # fmt: skip
+def _swap_custom_module_to_observed(
+    ctx: _Ctx, node: Node, qconfig: Any, pcc: PrepareCustomConfig
+) -> None:
     from ..quant_type import QuantType
 
     mod = ctx.named_modules[str(node.target)]
@@ -641,8 +595,9 @@ def prepare(
     from ..quant_type import QuantType
 
     custom_classes = list(pcc.float_to_observed_mapping.get(QuantType.STATIC, {}))
-    found = find_quant_matches(model.graph, ctx.named_modules, patterns, root_getters,
-                               [], [], custom_classes)  # fmt: skip
+    found = find_quant_matches(
+        model.graph, ctx.named_modules, patterns, root_getters, [], [], custom_classes
+    )
     matches = {name: (*m, node_name_to_qconfig[name]) for name, m in found.items()}
     observed_node_names: set[str] = set()
     insert_observers_for_model(ctx, matches, pcc, backend_config, observed_node_names)

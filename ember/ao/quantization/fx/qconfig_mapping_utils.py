@@ -12,8 +12,9 @@ from .utils import is_activation_post_process, parent_name
 __all__ = ["generate_node_name_to_qconfig", "update_qconfig_for_fusion", "update_qconfig_for_qat"]
 
 
-def _for_type_or_name(mapping: QConfigMapping, module_type: Any, module_name: str,
-                      fallback: Any) -> Any:  # fmt: skip
+def _for_type_or_name(
+    mapping: QConfigMapping, module_type: Any, module_name: str, fallback: Any
+) -> Any:
     # priority: module name > module name regex > object type > fallback
     qc = mapping._qconfig_for_object_type(module_type, fallback)
     qc = mapping._qconfig_for_module_name_regex(module_name, qc)

@@ -48,11 +48,18 @@ class QuantizeHandler:
         return self.is_standalone_module_
 
 
-def _handler_cls(observation_type: ObservationType, dtype_configs: list[Any],
-                 by_num_tensor_args: dict[int, ObservationType]) -> type[QuantizeHandler]:  # fmt: skip
+def _handler_cls(
+    observation_type: ObservationType,
+    dtype_configs: list[Any],
+    by_num_tensor_args: dict[int, ObservationType],
+) -> type[QuantizeHandler]:
     class ConfigurableQuantizeHandler(QuantizeHandler):
-        def __init__(self, node_pattern: Any, modules: dict[str, Any],
-                     root_node_getter: Callable[..., Any] | None = None) -> None:  # fmt: skip
+        def __init__(
+            self,
+            node_pattern: Any,
+            modules: dict[str, Any],
+            root_node_getter: Callable[..., Any] | None = None,
+        ) -> None:
             super().__init__(node_pattern, modules, root_node_getter)
             if by_num_tensor_args:
                 if self.num_tensor_args not in by_num_tensor_args:

@@ -17,8 +17,17 @@ from ...._tensor import Tensor
 from ....nn.modules.module import Module
 from ...nn.quantized import _qt
 
-__all__ = ["PackedLinearWeight", "add", "add_relu", "linear", "linear_relu", "matmul", "mul",
-           "mul_relu", "layer_norm"]  # fmt: skip
+__all__ = [
+    "PackedLinearWeight",
+    "add",
+    "add_relu",
+    "linear",
+    "linear_relu",
+    "matmul",
+    "mul",
+    "mul_relu",
+    "layer_norm",
+]
 
 
 def _deq(q: Tensor) -> np.ndarray:
@@ -86,7 +95,8 @@ class PackedLinearWeight(Module):
         return self.packed.tensor(), self.bias
 
     def extra_repr(self) -> str:
-        return f"out_features={self.packed.values.shape[0]}, in_features={self.packed.values.shape[1]}"
+        n_out, n_in = self.packed.values.shape[:2]
+        return f"out_features={n_out}, in_features={n_in}"
 
 
 def _linear(x: Tensor, w: PackedLinearWeight, scale: Any, zero_point: Any, relu: bool) -> Tensor:
@@ -98,10 +108,12 @@ def _linear(x: Tensor, w: PackedLinearWeight, scale: Any, zero_point: Any, relu:
     k = xq.shape[-1]
     acc = int8_linear(xq.reshape(-1, k), int(x.q_zero_point()), p.values, p.zero_points)
     b = None if w.bias is None else w.bias.numpy()
-    y = requantize(acc, np.float32(x.q_scale()) * p.scales, b, float(scale), int(zero_point),
-                   relu=relu)  # fmt: skip
-    return _qt.make_per_tensor(y.reshape(*xq.shape[:-1], p.values.shape[0]), float(scale),
-                               int(zero_point))  # fmt: skip
+    y = requantize(
+        acc, np.float32(x.q_scale()) * p.scales, b, float(scale), int(zero_point), relu=relu
+    )
+    return _qt.make_per_tensor(
+        y.reshape(*xq.shape[:-1], p.values.shape[0]), float(scale), int(zero_point)
+    )
 
 
 def linear(x: Tensor, w: PackedLinearWeight, scale: Any, zero_point: Any) -> Tensor:
@@ -114,9 +126,16 @@ def linear_relu(x: Tensor, w: PackedLinearWeight, scale: Any, zero_point: Any) -
     return _linear(x, w, scale, zero_point, True)
 
 
-def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5, *, output_scale: Any,
-               output_zero_point: Any) -> Tensor:  # fmt: skip
+def layer_norm(
+    x: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+    *,
+    output_scale: Any,
+    output_zero_point: Any,
+) -> Tensor:
     """quantized::layer_norm: normalize the dequantized values in float, requantize."""
     y = ember.nn.functional.layer_norm(x.dequantize(), normalized_shape, weight, bias, eps)
     return ember.quantize_per_tensor(y, float(output_scale), int(output_zero_point), x.dtype)
@@ -125,8 +144,16 @@ def layer_norm(x: Tensor, normalized_shape: Any, weight: Tensor | None = None,
 class QuantizedLayerNorm(ember.nn.LayerNorm):
     """LayerNorm on a quantized input, quantized to the module's scale and zero point."""
 
-    def __init__(self, normalized_shape: Any, weight: Any, bias: Any, scale: float,
-                 zero_point: int, eps: float = 1e-5, elementwise_affine: bool = True) -> None:  # fmt: skip
+    def __init__(
+        self,
+        normalized_shape: Any,
+        weight: Any,
+        bias: Any,
+        scale: float,
+        zero_point: int,
+        eps: float = 1e-5,
+        elementwise_affine: bool = True,
+    ) -> None:
         super().__init__(normalized_shape, eps=eps, elementwise_affine=elementwise_affine)
         self.weight = weight
         self.bias = bias
@@ -134,14 +161,28 @@ class QuantizedLayerNorm(ember.nn.LayerNorm):
         self.register_buffer("zero_point", ember.tensor(zero_point))
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
-        return layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps,
-                          output_scale=self.scale, output_zero_point=self.zero_point)  # fmt: skip
+        return layer_norm(
+            input,
+            self.normalized_shape,
+            self.weight,
+            self.bias,
+            self.eps,
+            output_scale=self.scale,
+            output_zero_point=self.zero_point,
+        )
 
     def _get_name(self) -> str:
         return "QuantizedLayerNorm"
 
     @classmethod
-    def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> QuantizedLayerNorm:
+    def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> Any:
         scale, zp = mod.activation_post_process.calculate_qparams()
-        return cls(mod.normalized_shape, mod.weight, mod.bias, float(scale), int(zp), mod.eps,
-                   mod.elementwise_affine)  # fmt: skip
+        return cls(
+            mod.normalized_shape,
+            mod.weight,
+            mod.bias,
+            float(scale),
+            int(zp),
+            mod.eps,
+            mod.elementwise_affine,
+        )

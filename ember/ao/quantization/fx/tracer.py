@@ -31,12 +31,14 @@ class QuantizationTracer(Tracer):
 
         mod = type(m).__module__
         return (
-            ((mod.startswith("ember.nn.") or mod.startswith("ember.ao.nn."))
-             and not isinstance(m, Sequential))
+            (
+                (mod.startswith("ember.nn.") or mod.startswith("ember.ao.nn."))
+                and not isinstance(m, Sequential)
+            )
             or module_qualified_name in self.skipped_module_names
             or type(m) in self.skipped_module_classes
             or isinstance(m, _FusedModule)
-        )  # fmt: skip
+        )
 
     def call_module(self, m: Module, forward: Callable, args: tuple, kwargs: dict) -> Any:
         saved = self.scope
@@ -46,8 +48,15 @@ class QuantizationTracer(Tracer):
         finally:
             self.scope = saved
 
-    def create_node(self, kind: str, target: Any, args: tuple, kwargs: dict,
-                    name: str | None = None, type_expr: Any = None) -> Any:  # fmt: skip
+    def create_node(
+        self,
+        kind: str,
+        target: Any,
+        args: tuple,
+        kwargs: dict,
+        name: str | None = None,
+        type_expr: Any = None,
+    ) -> Any:
         node = super().create_node(kind, target, args, kwargs, name, type_expr)
         self.node_name_to_scope[node.name] = self.scope
         return node

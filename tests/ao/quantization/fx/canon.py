@@ -6,10 +6,15 @@ import operator
 from typing import Any
 
 _MODULE_PREFIXES = [
-    ("nn.intrinsic.qat", "nniqat."), ("nn.intrinsic.quantized", "nniq."),
-    ("nn.intrinsic", "nni."), ("nn.qat", "nnqat."), ("nn.quantized.reference", "nnqr."),
-    ("nn.quantized.dynamic", "nnqd."), ("nn.quantized", "nnq."), ("nn.modules", "nn."),
-]  # fmt: skip
+    ("nn.intrinsic.qat", "nniqat."),
+    ("nn.intrinsic.quantized", "nniq."),
+    ("nn.intrinsic", "nni."),
+    ("nn.qat", "nnqat."),
+    ("nn.quantized.reference", "nnqr."),
+    ("nn.quantized.dynamic", "nnqd."),
+    ("nn.quantized", "nnq."),
+    ("nn.modules", "nn."),
+]
 
 
 def class_name(cls: Any) -> str:

@@ -89,8 +89,11 @@ def make_gpt(torch: Any) -> Any:
     return Block()
 
 
-MODELS = {"cnn": (make_cnn, (4, 3, 8, 8)), "mlp": (make_mlp, (8, 16)),
-          "gpt": (make_gpt, (2, 5, 16))}  # fmt: skip
+MODELS = {
+    "cnn": (make_cnn, (4, 3, 8, 8)),
+    "mlp": (make_mlp, (8, 16)),
+    "gpt": (make_gpt, (2, 5, 16)),
+}
 
 
 def build_pair(name: str, seed: int = 0) -> tuple[Any, Any, list[np.ndarray]]:
@@ -114,8 +117,9 @@ def build_pair(name: str, seed: int = 0) -> tuple[Any, Any, list[np.ndarray]]:
                 mod.bias.copy_(torch.from_numpy(rng.normal(0, 0.1, mod.num_features)))
     tm.eval()
     em = make(ember)
-    em.load_state_dict({k: ember.from_numpy(v.detach().numpy().copy())
-                        for k, v in tm.state_dict().items()})  # fmt: skip
+    em.load_state_dict(
+        {k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()}
+    )
     em.eval()
     data = [rng.standard_normal(shape).astype(np.float32) for _ in range(4)]
     return em, tm, data

@@ -30,9 +30,15 @@ def _dtype(d: Any) -> Any:
 
 
 def _cons(c: Any) -> tuple:
-    return (_dtype(c.dtype), c.quant_min_lower_bound, c.quant_max_upper_bound,
-            c.scale_min_lower_bound, c.scale_max_upper_bound, c.scale_exact_match,
-            c.zero_point_exact_match)  # fmt: skip
+    return (
+        _dtype(c.dtype),
+        c.quant_min_lower_bound,
+        c.quant_max_upper_bound,
+        c.scale_min_lower_bound,
+        c.scale_max_upper_bound,
+        c.scale_exact_match,
+        c.zero_point_exact_match,
+    )
 
 
 def _summary(fw: Any, conf: Any) -> dict[Any, tuple]:
@@ -43,15 +49,23 @@ def _summary(fw: Any, conf: Any) -> dict[Any, tuple]:
             for m in (c.root_module, c.qat_module, c.reference_quantized_module, c.fused_module)
         )
         dcs = tuple(
-            (_cons(d.input_dtype_with_constraints), _cons(d.output_dtype_with_constraints),
-             _cons(d.weight_dtype_with_constraints), _dtype(d.bias_dtype), d.is_dynamic)
+            (
+                _cons(d.input_dtype_with_constraints),
+                _cons(d.output_dtype_with_constraints),
+                _cons(d.weight_dtype_with_constraints),
+                _dtype(d.bias_dtype),
+                d.is_dynamic,
+            )
             for d in c.dtype_configs
-        )  # fmt: skip
+        )
         out[pattern_name(fw, key)] = (
-            c.observation_type.name, dcs, mods, c.fuser_method is not None,
+            c.observation_type.name,
+            dcs,
+            mods,
+            c.fuser_method is not None,
             tuple(sorted(c._input_type_to_index.items())),
             tuple(sorted((k, v.name) for k, v in c._num_tensor_args_to_observation_type.items())),
-        )  # fmt: skip
+        )
     return out
 
 
@@ -59,7 +73,9 @@ def _resolve(name: str) -> Any:
     import importlib
 
     mod, _, fn = name.rpartition(".")
-    base = importlib.import_module("torch.ao.quantization.backend_config" + ("." + mod if mod else ""))
+    base = importlib.import_module(
+        "torch.ao.quantization.backend_config" + ("." + mod if mod else "")
+    )
     return getattr(base, fn)
 
 
@@ -72,8 +88,15 @@ def _missing_in_ember(name: Any) -> bool:
 
     if isinstance(name, tuple):
         return any(_missing_in_ember(x) for x in name)
-    spaces = {"nn": ember.nn, "nni": nni, "nniqat": nniqat, "nnqat": nnqat, "nnqr": nnqr,
-              "F": ember.nn.functional, "torch": ember}  # fmt: skip
+    spaces = {
+        "nn": ember.nn,
+        "nni": nni,
+        "nniqat": nniqat,
+        "nnqat": nnqat,
+        "nnqr": nnqr,
+        "F": ember.nn.functional,
+        "torch": ember,
+    }
     ns, _, attr = name.partition(".")
     if ns in ("method", "operator"):
         return False
@@ -82,10 +105,12 @@ def _missing_in_ember(name: Any) -> bool:
 
 @pytest.mark.parametrize(
     "ours,theirs",
-    [(get_native_backend_config, "get_native_backend_config"),
-     (get_x86_backend_config, "x86.get_x86_backend_config"),
-     (get_fbgemm_backend_config, "get_fbgemm_backend_config")],
-)  # fmt: skip
+    [
+        (get_native_backend_config, "get_native_backend_config"),
+        (get_x86_backend_config, "x86.get_x86_backend_config"),
+        (get_fbgemm_backend_config, "get_fbgemm_backend_config"),
+    ],
+)
 def test_patterns_match_torch(ours: Any, theirs: Any) -> None:
     mine = _summary(ember, ours())
     theirs_fn = _resolve(theirs)
@@ -119,8 +144,12 @@ def test_pattern_order_and_override() -> None:
 
 
 def test_dict_round_trip() -> None:
-    dc = DTypeConfig(input_dtype=ember.quint8, output_dtype=ember.quint8,
-                     weight_dtype=DTypeWithConstraints(ember.qint8, -127, 127), bias_dtype=ember.float)  # fmt: skip
+    dc = DTypeConfig(
+        input_dtype=ember.quint8,
+        output_dtype=ember.quint8,
+        weight_dtype=DTypeWithConstraints(ember.qint8, -127, 127),
+        bias_dtype=ember.float,
+    )
     d = dc.to_dict()
     assert d["input_dtype"] == DTypeWithConstraints(ember.quint8)
     assert DTypeConfig.from_dict(d) == dc

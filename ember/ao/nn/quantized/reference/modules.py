@@ -18,8 +18,10 @@ from .....nn.modules.module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Linear", "ReferenceQuantizedModule"]
 
-_AFFINE = {"per_tensor_symmetric": "per_tensor_affine",
-           "per_channel_symmetric": "per_channel_affine"}  # fmt: skip
+_AFFINE = {
+    "per_tensor_symmetric": "per_tensor_affine",
+    "per_channel_symmetric": "per_channel_affine",
+}
 
 
 class ReferenceQuantizedModule(Module):
@@ -29,13 +31,21 @@ class ReferenceQuantizedModule(Module):
 
     def _init_weight_qparams(self, weight_qparams: dict[str, Any] | None) -> None:
         if weight_qparams is None:
-            weight_qparams = {"qscheme": ember.per_tensor_affine, "dtype": ember.quint8,
-                              "scale": 1.0, "zero_point": 0}  # fmt: skip
+            weight_qparams = {
+                "qscheme": ember.per_tensor_affine,
+                "dtype": ember.quint8,
+                "scale": 1.0,
+                "zero_point": 0,
+            }
         qscheme = weight_qparams["qscheme"]
         # symmetric observers give affine qparams with a zero zero point: same integers
         qscheme = getattr(ember, _AFFINE.get(str(qscheme).rsplit(".", 1)[-1], ""), qscheme)
-        if qscheme not in (None, ember.per_tensor_affine, ember.per_channel_affine,
-                           ember.per_channel_affine_float_qparams):  # fmt: skip
+        if qscheme not in (
+            None,
+            ember.per_tensor_affine,
+            ember.per_channel_affine,
+            ember.per_channel_affine_float_qparams,
+        ):
             raise AssertionError(
                 f"qscheme: {qscheme} is not supported in reference quantized {self._get_name()}"
             )
@@ -70,9 +80,12 @@ class ReferenceQuantizedModule(Module):
             )
         if self.weight_qscheme is ember.per_channel_affine:
             return ember.quantize_per_channel(
-                w, self.weight_scale.double(), self.weight_zero_point.long(),
-                self.weight_axis_int, self.weight_dtype,
-            )  # fmt: skip
+                w,
+                self.weight_scale.double(),
+                self.weight_zero_point.long(),
+                self.weight_axis_int,
+                self.weight_dtype,
+            )
         raise NotImplementedError(
             f"{self._get_name()}: weight qscheme {self.weight_qscheme} is not implemented "
             "in Ember's reference modules"
@@ -90,9 +103,15 @@ class Linear(_Linear, ReferenceQuantizedModule):
 
     _IS_REFERENCE = True
 
-    def __init__(self, in_features: int, out_features: int, bias_: bool = True,
-                 device: Any = None, dtype: Any = None,
-                 weight_qparams: dict[str, Any] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias_: bool = True,
+        device: Any = None,
+        dtype: Any = None,
+        weight_qparams: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(in_features, out_features, bias_, device, dtype)
         self._init_weight_qparams(weight_qparams)
 
@@ -104,8 +123,12 @@ class Linear(_Linear, ReferenceQuantizedModule):
 
     @classmethod
     def from_float(cls, float_linear: Any, weight_qparams: dict[str, Any]) -> Linear:
-        m = cls(float_linear.in_features, float_linear.out_features,
-                float_linear.bias is not None, weight_qparams=weight_qparams)  # fmt: skip
+        m = cls(
+            float_linear.in_features,
+            float_linear.out_features,
+            float_linear.bias is not None,
+            weight_qparams=weight_qparams,
+        )
         m.weight = ember.nn.Parameter(float_linear.weight.detach())
         if float_linear.bias is not None:
             m.bias = ember.nn.Parameter(float_linear.bias.detach())
@@ -113,10 +136,18 @@ class Linear(_Linear, ReferenceQuantizedModule):
 
 
 def _conv_from_float(cls: Any, float_conv: Any, weight_qparams: dict[str, Any]) -> Any:
-    m = cls(float_conv.in_channels, float_conv.out_channels, float_conv.kernel_size,
-            float_conv.stride, float_conv.padding, float_conv.dilation, float_conv.groups,
-            float_conv.bias is not None, float_conv.padding_mode,
-            weight_qparams=weight_qparams)  # fmt: skip
+    m = cls(
+        float_conv.in_channels,
+        float_conv.out_channels,
+        float_conv.kernel_size,
+        float_conv.stride,
+        float_conv.padding,
+        float_conv.dilation,
+        float_conv.groups,
+        float_conv.bias is not None,
+        float_conv.padding_mode,
+        weight_qparams=weight_qparams,
+    )
     m.weight = ember.nn.Parameter(float_conv.weight.detach())
     if float_conv.bias is not None:
         m.bias = ember.nn.Parameter(float_conv.bias.detach())
@@ -126,12 +157,34 @@ def _conv_from_float(cls: Any, float_conv: Any, weight_qparams: dict[str, Any]) 
 class Conv1d(_conv.Conv1d, ReferenceQuantizedModule):
     """Reference quantized Conv1d."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
-                 weight_qparams: dict[str, Any] | None = None) -> None:  # fmt: skip
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+        weight_qparams: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
         self._init_weight_qparams(weight_qparams)
 
     def _get_name(self) -> str:
@@ -148,12 +201,34 @@ class Conv1d(_conv.Conv1d, ReferenceQuantizedModule):
 class Conv2d(_conv.Conv2d, ReferenceQuantizedModule):
     """Reference quantized Conv2d."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None,
-                 weight_qparams: dict[str, Any] | None = None) -> None:  # fmt: skip
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)  # fmt: skip
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+        weight_qparams: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device,
+            dtype,
+        )
         self._init_weight_qparams(weight_qparams)
 
     def _get_name(self) -> str:
