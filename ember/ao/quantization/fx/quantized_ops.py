@@ -43,12 +43,51 @@ def _out(y: np.ndarray, scale: Any, zero_point: Any, like: Tensor) -> Tensor:
     return _qt.requant_float(np.asarray(y, dtype=np.float32), float(scale), int(zero_point), like)
 
 
+def _bounds(q: Tensor) -> tuple[int, int]:
+    return {ember.quint8: (0, 255), ember.qint8: (-128, 127)}.get(q.dtype, (-(2**31), 2**31 - 1))
+
+
+def _mul_scalar(a: Tensor, c: float, relu: bool) -> Tensor:
+    """quantized::mul_scalar: only the qparams change (mirrored integers for c < 0)."""
+    qmin, qmax = _bounds(a)
+    v = _qt.int_repr(a).astype(np.int64)
+    s, z = float(a.q_scale()), int(a.q_zero_point())
+    if c > 0.0:
+        scale, zp = c * s, z
+    elif c == 0.0:
+        scale, zp, v = 1.0, 0, np.zeros_like(v)
+    else:
+        scale, zp, v = abs(c) * s, qmax - (z - qmin), qmax + qmin - v
+    if relu:
+        v = np.maximum(v, zp)
+    return _qt.make_per_tensor(v.astype(_qt.int_repr(a).dtype), scale, zp)
+
+
+def _add_scalar(a: Tensor, c: float, relu: bool) -> Tensor:
+    """quantized::add_scalar: shift the zero point, or requantize when it would leave range."""
+    qmin, qmax = _bounds(a)
+    s, z = float(a.q_scale()), int(a.q_zero_point())
+    cq = int(np.rint(c / s))
+    v = _qt.int_repr(a).astype(np.int64)
+    if qmin <= z - cq <= qmax:
+        zp = z - cq
+        out = np.maximum(v, zp) if relu else v
+        return _qt.make_per_tensor(out.astype(_qt.int_repr(a).dtype), s, zp)
+    if z - cq < qmin:
+        scale, zp = (qmax - (z - cq)) / (qmax - qmin) * s, qmin
+    else:
+        scale, zp = ((z - cq) - qmin) / (qmax - qmin) * s, qmax
+    y = _deq(a) + np.float32(c)
+    if relu:
+        np.maximum(y, np.float32(0), out=y)
+    return _out(y, scale, zp, a)
+
+
 def _binary(a: Tensor, b: Any, scale: Any, zero_point: Any, fn: Any, relu: bool) -> Tensor:
     if not isinstance(b, Tensor):
-        raise NotImplementedError(
-            "quantized binary op with a scalar operand (quantized::add_scalar/mul_scalar) is not "
-            "implemented in Ember"
-        )
+        if fn is np.multiply:
+            return _mul_scalar(a, float(b), relu)
+        return _add_scalar(a, float(b), relu)
     if scale is None or zero_point is None:
         raise TypeError("quantized binary op: expected an output scale and zero_point")
     y = fn(_deq(a), _deq(b))

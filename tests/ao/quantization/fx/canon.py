@@ -66,7 +66,7 @@ def module_kind(m: Any) -> str:
 
 def node_kinds(fw: Any, gm: Any) -> list[tuple[str, str]]:
     """(op, kind) of every node: module kind, function/method name; get_attr kept as is."""
-    mods = dict(gm.named_modules())
+    mods = dict(gm.named_modules(remove_duplicate=False))
     out = []
     for n in gm.graph.nodes:
         if n.op == "call_module":

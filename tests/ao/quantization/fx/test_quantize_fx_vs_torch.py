@@ -1,0 +1,156 @@
+"""prepare_fx / convert_fx against torch's on the same models, weights and calibration data.
+
+Checked per model: the prepared and converted graphs' node kinds, every observer's scale and
+zero point, every quantize node's and quantized module's output qparams, the int_repr of each
+quantized layer's output and the final outputs. Integers must be equal except at rounding ties
+(float sums accumulated in another order land on the other side of .5): those are counted,
+must be off by one, and stay under a small bound per layer.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pytest
+
+import ember
+
+from .canon import func_name, node_kinds
+from .models import build_pair
+
+torch = pytest.importorskip("torch")
+tq = pytest.importorskip("torch.ao.quantization")
+tqfx = pytest.importorskip("torch.ao.quantization.quantize_fx")
+eq = pytest.importorskip("ember.ao.quantization.qconfig")  # the observers/qconfigs must exist
+
+from ember.ao.quantization.qconfig_mapping import get_default_qconfig_mapping  # noqa: E402
+from ember.ao.quantization.quantize_fx import convert_fx, prepare_fx  # noqa: E402
+
+# off-by-one integers allowed per quantized tensor (ties), as a fraction of its elements
+TIE_FRACTION = 0.02
+
+
+def _quantize_both(name: str, backend: str = "x86") -> dict[str, Any]:
+    em, tm, data = build_pair(name)
+    ex_e, ex_t = (ember.from_numpy(data[0]),), (torch.from_numpy(data[0]),)
+    pe = prepare_fx(em, get_default_qconfig_mapping(backend), ex_e)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(tm, tq.get_default_qconfig_mapping(backend), ex_t)
+    prepared_kinds = (node_kinds(ember, pe), node_kinds(torch, pt))
+    with ember.no_grad(), torch.no_grad():
+        for x in data:
+            pe(ember.from_numpy(x))
+            pt(torch.from_numpy(x))
+    obs_e = {n: m.calculate_qparams() for n, m in pe.named_modules() if "activation_post" in n}
+    obs_t = {n: m.calculate_qparams() for n, m in pt.named_modules() if "activation_post" in n}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ce = convert_fx(pe)
+        ct = tqfx.convert_fx(pt)
+    return {
+        "em": em,
+        "tm": tm,
+        "data": data,
+        "prepared": prepared_kinds,
+        "obs": (obs_e, obs_t),
+        "ce": ce,
+        "ct": ct,
+    }
+
+
+@pytest.fixture(scope="module", params=["cnn", "mlp", "gpt"])
+def quantized(request: Any) -> dict[str, Any]:
+    return _quantize_both(request.param)
+
+
+def test_prepared_graph_node_kinds(quantized: dict[str, Any]) -> None:
+    ours, theirs = quantized["prepared"]
+    assert ours == theirs
+
+
+def test_observer_qparams(quantized: dict[str, Any]) -> None:
+    # the float model runs in the prepared graph: a sum accumulated in another order can move
+    # an observed min/max by one ulp, so scales agree to float32 rounding, zero points exactly
+    obs_e, obs_t = quantized["obs"]
+    assert sorted(obs_e) == sorted(obs_t)
+    for name in obs_e:
+        (se, ze), (st, zt) = obs_e[name], obs_t[name]
+        np.testing.assert_allclose(se.numpy(), st.numpy(), rtol=1e-6, err_msg=name)
+        np.testing.assert_array_equal(ze.numpy(), zt.numpy(), err_msg=name)
+
+
+def test_converted_graph_node_kinds(quantized: dict[str, Any]) -> None:
+    assert node_kinds(ember, quantized["ce"]) == node_kinds(torch, quantized["ct"])
+
+
+def _qparams_in_graph(fw: Any, gm: Any) -> list[tuple[float, int]]:
+    """(scale, zero point) of every quantize node, quantized op and module, in graph order."""
+    mods = dict(gm.named_modules(remove_duplicate=False))
+    out = []
+    for n in gm.graph.nodes:
+        name = func_name(fw, n.target) if n.op == "call_function" else ""
+        if name == "torch.quantize_per_tensor":
+            out.append(tuple(getattr(gm, a.target) for a in n.args[1:3]))
+        elif name.startswith("quantized.") and len(n.args) == 4:
+            out.append(tuple(getattr(gm, a.target) for a in n.args[2:4]))
+        elif n.op == "call_module" and hasattr(mods[n.target], "zero_point"):
+            m = mods[n.target]
+            out.append((m.scale, m.zero_point))
+    return [(float(s), int(z)) for s, z in out]
+
+
+def test_converted_qparams(quantized: dict[str, Any]) -> None:
+    ours, theirs = (
+        _qparams_in_graph(ember, quantized["ce"]),
+        _qparams_in_graph(torch, quantized["ct"]),
+    )
+    assert [z for _, z in ours] == [z for _, z in theirs]
+    np.testing.assert_allclose([s for s, _ in ours], [s for s, _ in theirs], rtol=1e-6)
+    assert len(ours) >= 3
+
+
+def _int_outputs(fw: Any, gm: Any, x: np.ndarray) -> dict[str, np.ndarray]:
+    """int_repr of every quantized submodule's output on x, by module name."""
+    seen: dict[str, np.ndarray] = {}
+    handles = []
+    for name, mod in gm.named_modules():
+        if name and "Quantized" in type(mod).__name__ + getattr(mod, "_get_name", str)():
+
+            def hook(m: Any, a: Any, out: Any, name: str = name) -> None:
+                seen[name] = out.int_repr().numpy().astype(np.int64)
+
+            handles.append(mod.register_forward_hook(hook))
+    with fw.no_grad():
+        gm(fw.from_numpy(x))
+    for h in handles:
+        h.remove()
+    return seen
+
+
+def _assert_ints_match(a: np.ndarray, b: np.ndarray, what: str) -> int:
+    diff = np.abs(a - b)
+    assert diff.max(initial=0) <= 1, f"{what}: integers differ by {diff.max()}"
+    ties = int(np.count_nonzero(diff))
+    assert ties <= max(1, TIE_FRACTION * a.size), f"{what}: {ties}/{a.size} off by one"
+    return ties
+
+
+def test_layer_int_repr_and_outputs(quantized: dict[str, Any]) -> None:
+    ce, ct, data = quantized["ce"], quantized["ct"], quantized["data"]
+    rng = np.random.default_rng(7)
+    x = (data[0] + 0.1 * rng.standard_normal(data[0].shape)).astype(np.float32)
+    ie, it = _int_outputs(ember, ce, x), _int_outputs(torch, ct, x)
+    assert ie and sorted(ie) == sorted(it)
+    ties = sum(_assert_ints_match(ie[name], it[name], name) for name in ie)
+    print(f"off-by-one integers (rounding ties) over all layers: {ties}")
+    with ember.no_grad(), torch.no_grad():
+        ye = ce(ember.from_numpy(x)).numpy()
+        yt = ct(torch.from_numpy(x)).numpy()
+    # the final output is a dequantized tensor: recover its integers through the output scale
+    last = _qparams_in_graph(torch, ct)[-1]
+    _assert_ints_match(
+        np.rint(ye / last[0]).astype(np.int64), np.rint(yt / last[0]).astype(np.int64), "output"
+    )
