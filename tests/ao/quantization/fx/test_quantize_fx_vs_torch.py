@@ -154,3 +154,63 @@ def test_layer_int_repr_and_outputs(quantized: dict[str, Any]) -> None:
     _assert_ints_match(
         np.rint(ye / last[0]).astype(np.int64), np.rint(yt / last[0]).astype(np.int64), "output"
     )
+
+
+def _mapping(fw: Any, qmod: Any, kind: str) -> Any:
+    m = qmod.get_default_qconfig_mapping("x86")
+    if kind == "skip_fc2_and_add":
+        m.set_module_name("fc2", None).set_object_type(fw.add, None)
+    elif kind == "regex_and_order":
+        m.set_module_name_regex("fc[13]", None)
+        m.set_module_name_object_type_order("", fw.nn.Linear, 3, None)
+    return m
+
+
+@pytest.mark.parametrize("kind", ["skip_fc2_and_add", "regex_and_order"])
+def test_qconfig_mapping_rules_match_torch(kind: str) -> None:
+    from ember.ao.quantization import qconfig_mapping as eqm
+
+    em, tm, data = build_pair("mlp")
+    pe = prepare_fx(em, _mapping(ember, eqm, kind), (ember.from_numpy(data[0]),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(tm, _mapping(torch, tq, kind), (torch.from_numpy(data[0]),))
+    assert node_kinds(ember, pe) == node_kinds(torch, pt)
+    with ember.no_grad(), torch.no_grad():
+        for x in data:
+            pe(ember.from_numpy(x))
+            pt(torch.from_numpy(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ce, ct = convert_fx(pe), tqfx.convert_fx(pt)
+    assert node_kinds(ember, ce) == node_kinds(torch, ct)
+    with ember.no_grad(), torch.no_grad():
+        ye, yt = ce(ember.from_numpy(data[1])).numpy(), ct(torch.from_numpy(data[1])).numpy()
+    np.testing.assert_allclose(ye, yt, rtol=1e-5, atol=1e-6)
+
+
+def test_reference_model_matches_torch() -> None:
+    from ember.ao.quantization.quantize_fx import convert_to_reference_fx
+
+    em, tm, data = build_pair("cnn")
+    pe = prepare_fx(em, get_default_qconfig_mapping("x86"), (ember.from_numpy(data[0]),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(
+            tm, tq.get_default_qconfig_mapping("x86"), (torch.from_numpy(data[0]),)
+        )
+    with ember.no_grad(), torch.no_grad():
+        for x in data:
+            pe(ember.from_numpy(x))
+            pt(torch.from_numpy(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        re_, rt = convert_to_reference_fx(pe), tqfx.convert_to_reference_fx(pt)
+    assert node_kinds(ember, re_) == node_kinds(torch, rt)
+    kinds = [k for _, k in node_kinds(ember, re_)]
+    assert "torch.quantize_per_tensor" in kinds and "dequantize" in kinds
+    with ember.no_grad(), torch.no_grad():
+        ye, yt = re_(ember.from_numpy(data[1])).numpy(), rt(torch.from_numpy(data[1])).numpy()
+    # reference models compute in float around quantize/dequantize: equal to float rounding
+    scale = float(np.abs(yt).max()) / 128
+    assert np.abs(ye - yt).max() <= scale
