@@ -123,3 +123,48 @@ def build_pair(name: str, seed: int = 0) -> tuple[Any, Any, list[np.ndarray]]:
     em.eval()
     data = [rng.standard_normal(shape).astype(np.float32) for _ in range(4)]
     return em, tm, data
+
+
+def make_functional(torch: Any) -> Any:
+    """F.linear with parameters (no FloatFunctional, no nn.Linear), F.relu, a conv followed by
+    F.relu, F.adaptive_avg_pool2d and torch.flatten; two inputs and two outputs."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Functional(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.w1 = nn.Parameter(torch.randn(8, 6) * 0.3)
+            self.b1 = nn.Parameter(torch.randn(8) * 0.1)
+            self.w2 = nn.Parameter(torch.randn(4, 8) * 0.3)
+            self.conv = nn.Conv2d(2, 3, 1)
+
+        def forward(self, x: Any, img: Any) -> Any:
+            h = F.relu(F.linear(x, self.w1, self.b1))
+            h = F.linear(h, self.w2)
+            y = F.adaptive_avg_pool2d(F.relu(self.conv(img)), (2, 2))
+            return h, torch.flatten(y, 1)
+
+    return Functional()
+
+
+def build_functional_pair(seed: int = 0) -> tuple[Any, Any, list[tuple[np.ndarray, ...]]]:
+    import torch
+
+    import ember
+
+    torch.manual_seed(seed)
+    tm = make_functional(torch).eval()
+    em = make_functional(ember)
+    em.load_state_dict(
+        {k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()}
+    )
+    em.eval()
+    rng = np.random.default_rng(seed)
+    data = [
+        (
+            rng.standard_normal((5, 6)).astype(np.float32),
+            rng.standard_normal((2, 2, 6, 6)).astype(np.float32),
+        )
+        for _ in range(3)
+    ]
+    return em, tm, data

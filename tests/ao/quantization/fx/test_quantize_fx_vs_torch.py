@@ -214,3 +214,36 @@ def test_reference_model_matches_torch() -> None:
     # reference models compute in float around quantize/dequantize: equal to float rounding
     scale = float(np.abs(yt).max()) / 128
     assert np.abs(ye - yt).max() <= scale
+
+
+def test_functional_ops_match_torch() -> None:
+    """F.linear (+F.relu) lowers to quantized.linear(_relu) with a prepacked weight; pooling and
+    flatten run on the quantized tensor; integers equal torch's."""
+    from .models import build_functional_pair
+
+    em, tm, data = build_functional_pair()
+    ee = lambda d: tuple(ember.from_numpy(a) for a in d)  # noqa: E731
+    tt = lambda d: tuple(torch.from_numpy(a) for a in d)  # noqa: E731
+    pe = prepare_fx(em, get_default_qconfig_mapping("x86"), ee(data[0]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(tm, tq.get_default_qconfig_mapping("x86"), tt(data[0]))
+    assert node_kinds(ember, pe) == node_kinds(torch, pt)
+    with ember.no_grad(), torch.no_grad():
+        for d in data:
+            pe(*ee(d))
+            pt(*tt(d))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ce, ct = convert_fx(pe), tqfx.convert_fx(pt)
+    kinds = node_kinds(ember, ce)
+    assert kinds == node_kinds(torch, ct)
+    assert ("call_function", "quantized.linear_relu") in kinds
+    assert ("call_function", "quantized.linear") in kinds
+    with ember.no_grad(), torch.no_grad():
+        for a, b in zip(ce(*ee(data[1])), ct(*tt(data[1]))):
+            a, b = a.numpy(), b.numpy()
+            step = float(np.abs(b).max()) / 255
+            _assert_ints_match(
+                np.rint(a / step).astype(np.int64), np.rint(b / step).astype(np.int64), "output"
+            )
