@@ -105,6 +105,13 @@ def dequantize_np(q: Tensor) -> np.ndarray:
     return q.dequantize().numpy()
 
 
+def dequantize_fma(q: Tensor) -> np.ndarray:
+    """Per-tensor dequantize as torch's vectorized kernels do: fma(q, scale, -zp * scale)."""
+    s = np.float32(q.q_scale())
+    neg_zs = -np.float32(q.q_zero_point()) * s
+    return (int_repr(q).astype(np.float64) * s + np.float64(neg_zs)).astype(np.float32)
+
+
 def requant_float(y: np.ndarray, scale: float, zero_point: int, like: Any = None) -> Tensor:
     """Quantize a float result to a per-tensor tensor (dtype of `like`, else quint8)."""
     dtype = like.dtype if like is not None else ember.quint8

@@ -52,7 +52,7 @@ class Hardswish(_fact.Hardswish):
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
         _qt.check_quantized(input, self)
-        x = _qt.dequantize_np(input)
+        x = _qt.dequantize_fma(input)
         y = x * np.clip(x + np.float32(3.0), 0, 6) / np.float32(6.0)
         return _qt.requant_float(y.astype(np.float32), float(self.scale), int(self.zero_point),
                                  input)
