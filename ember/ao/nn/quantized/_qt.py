@@ -14,6 +14,7 @@ import numpy as np
 import ember
 
 from ...._tensor import Tensor
+from ....ops.quantize import _make_per_channel_quantized_tensor, _make_per_tensor_quantized_tensor
 
 PER_TENSOR = ("per_tensor_affine", "per_tensor_symmetric")
 
@@ -36,7 +37,7 @@ def int_repr(q: Tensor) -> np.ndarray:
 
 def make_per_tensor(values: np.ndarray, scale: float, zero_point: int) -> Tensor:
     """A per-tensor quantized tensor (dtype from the integer array's dtype) over `values`."""
-    return ember._make_per_tensor_quantized_tensor(ember.from_numpy(values), float(scale),
+    return _make_per_tensor_quantized_tensor(ember.from_numpy(values), float(scale),
                                                    int(zero_point))
 
 
@@ -52,6 +53,8 @@ class PackedWeight:
     """
 
     __slots__ = ("values", "scales", "zero_points", "scheme", "axis", "qscale", "qzp")
+    qscale: Any
+    qzp: Any
 
     def __init__(self, q: Tensor) -> None:
         self.values = int_repr(q)
@@ -78,8 +81,8 @@ class PackedWeight:
         """The weight as a quantized tensor again (what `module.weight()` returns)."""
         vals = ember.from_numpy(self.values)
         if self.scheme in PER_TENSOR:
-            return ember._make_per_tensor_quantized_tensor(vals, self.qscale, self.qzp)
-        return ember._make_per_channel_quantized_tensor(
+            return _make_per_tensor_quantized_tensor(vals, self.qscale, self.qzp)
+        return _make_per_channel_quantized_tensor(
             vals, ember.from_numpy(np.asarray(self.qscale)),
             ember.from_numpy(np.asarray(self.qzp)), self.axis)
 
