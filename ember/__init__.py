@@ -73,6 +73,7 @@ def numel(input: Tensor) -> _builtins.int:  # noqa: A002
     return input.numel()
 from . import utils  # noqa: E402  (torch imports torch.utils.data with torch)
 from . import nn, optim  # noqa: E402
+from . import ao, quantization  # noqa: E402  (after nn: observers are Modules)
 
 # Every registered op is published once, after nn.functional has added the top-level ops torch
 # also has (ember.softmax, ember.conv2d, ...)
@@ -80,4 +81,3 @@ globals().update(_ops.FUNCTIONS)
 _ops._registry.install_methods()
 from . import fx  # noqa: E402  (after the registry is published: fx indexes ember.*)
 
-from . import ao, quantization  # noqa: E402  (eager-mode quantization; needs nn and the ops)

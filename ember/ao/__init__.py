@@ -1,5 +1,3 @@
-"""torch.ao: quantization (eager mode) and the quantized modules."""
+"""torch.ao: architecture optimisation; here, quantization (ember.ao.quantization, ember.ao.nn)."""
 
-from . import nn, quantization
-
-__all__ = ["nn", "quantization"]
+from . import nn, quantization  # noqa: F401

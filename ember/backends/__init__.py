@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from . import cpu, meta  # noqa: F401
+from . import cpu, meta, quantized  # noqa: F401
 
 _registry: dict[str, ModuleType] = {"cpu": cpu, "meta": meta}
 

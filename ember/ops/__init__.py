@@ -12,7 +12,7 @@ from . import (  # each import registers a family
     einsum, index_dim, indexing, linalg, logical, masked, pointwise, random, random_inplace,
     ranges, reduction, repeat, scatter, shape, sorting, statistics, unary, views,
 )
-from . import quantize  # noqa: E402,F401  (quantized tensors: quantize, dequantize, int_repr)
+from . import fake_quant, quantize  # noqa: E402,F401  (quantization: qtensors, fake quant)
 
 _registry.install_methods()
 

@@ -87,31 +87,43 @@ def quantize_per_tensor(input: Any, scale: Any, zero_point: Any, dtype: D.dtype)
     return _quantize_one(input, scale, zero_point, dtype)
 
 
-def choose_qparams(mn: float, mx: float, qmin: int, qmax: int,
-                   reduce_range: bool = False) -> tuple[float, int]:
-    """(scale, zero_point) for the range [mn, mx] as torch's dynamic quantization picks them."""
+def choose_qparams(mn: float, mx: float, qmin: int, qmax: int, reduce_range: bool = False,
+                   preserve_sparsity: bool = False) -> tuple[float, int]:
+    """(scale, zero_point) for [mn, mx] as torch's ChooseQuantizationParams picks them.
+
+    Used by quantize_per_tensor_dynamic and the fused observer/fake-quant op; min and max are
+    float32 as in torch, intermediate results double. preserve_sparsity: symmetric range.
+    """
+    f32 = np.float32
     if reduce_range:
         qmin, qmax = qmin // 2, qmax // 2
-    mn, mx = min(float(mn), 0.0), max(float(mx), 0.0)
-    scale = (mx - mn) / (qmax - qmin)
-    if scale == 0.0 or math.isinf(float(np.float32(1.0) / np.float32(scale))):
+    lo, hi = f32(mn), f32(mx)
+    if lo < 0 < hi and preserve_sparsity:
+        sym_min, sym_max = -((qmax - qmin) // 2 + 1), (qmax - qmin) // 2
+        max_scale = max(abs(float(lo) / sym_min), abs(float(hi) / sym_max))
+        lo, hi = f32(max_scale * sym_min), f32(max_scale * sym_max)
+    lo, hi = min(lo, f32(0)), max(hi, f32(0))
+    scale = (float(hi) - float(lo)) / (qmax - qmin)
+    if f32(scale) == 0 or math.isinf(float(f32(1) / f32(scale))):
         scale = 0.1
-    small = float(np.float32(6.1e-5))
+    small = f32(6.1e-5)
     if scale < small:
-        org = scale
-        scale = small
-        if mn == 0.0:
-            mx = scale * (qmax - qmin)
-        elif mx == 0.0:
-            mn = -scale * (qmax - qmin)
+        org = f32(scale)
+        scale = float(small)
+        if lo == 0:
+            hi = f32(float(small) * (qmax - qmin))
+        elif hi == 0:
+            lo = f32(-float(small) * (qmax - qmin))
         else:
             amp = small / org
-            mn, mx = mn * amp, mx * amp
-    zp_min = qmin - mn / scale
-    zp_max = qmax - mx / scale
-    err_min = abs(qmin) - abs(mn / scale)
-    err_max = abs(qmax) - abs(mx / scale)
+            lo, hi = lo * amp, hi * amp
+    zp_min = qmin - float(lo) / scale
+    zp_max = qmax - float(hi) / scale
+    err_min = abs(qmin) - abs(float(lo) / scale)
+    err_max = abs(qmax) - abs(float(hi) / scale)
     init = zp_min if err_min < err_max else zp_max
+    if lo < 0 < hi and preserve_sparsity:
+        init = (qmin + qmax) / 2
     zp = qmin if init < qmin else qmax if init > qmax else int(np.rint(init))
     return scale, zp
 

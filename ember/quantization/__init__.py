@@ -1,45 +1,23 @@
-"""torch.quantization: the legacy names of torch.ao.quantization."""
+"""torch.quantization, the legacy name: everything in ember.ao.quantization, same objects.
 
-# --- eager workflow (part 2) ---
-from ..ao.quantization import (
-                               DeQuantStub,
-                               QuantStub,
-                               QuantWrapper,
-                               add_quant_dequant,
-                               convert,
-                               fuse_modules,
-                               fuse_modules_qat,
-                               get_default_dynamic_quant_module_mappings,
-                               get_default_qat_module_mappings,
-                               get_default_qconfig_propagation_list,
-                               get_default_static_quant_module_mappings,
-                               prepare,
-                               prepare_qat,
-                               propagate_qconfig_,
-                               quantize,
-                               quantize_dynamic,
-                               quantize_qat,
-                               swap_module,
-)
+`import ember.quantization.observer` (and the other public submodules) gives ember.ao's module.
+"""
 
-__all__ = [
-    "DeQuantStub",
-    "QuantStub",
-    "QuantWrapper",
-    "add_quant_dequant",
-    "convert",
-    "fuse_modules",
-    "fuse_modules_qat",
-    "get_default_dynamic_quant_module_mappings",
-    "get_default_qat_module_mappings",
-    "get_default_qconfig_propagation_list",
-    "get_default_static_quant_module_mappings",
-    "prepare",
-    "prepare_qat",
-    "propagate_qconfig_",
-    "quantize",
-    "quantize_dynamic",
-    "quantize_qat",
-    "swap_module",
-]
-# --- end eager workflow ---
+from __future__ import annotations
+
+import sys as _sys
+
+from ..ao.quantization import *  # noqa: F403
+from ..ao.quantization import __all__  # noqa: F401
+
+
+def _alias_submodules() -> None:
+    prefix = "ember.ao.quantization."
+    for name, mod in list(_sys.modules.items()):
+        sub = name[len(prefix):]
+        if name.startswith(prefix) and "." not in sub and not sub.startswith("_"):
+            _sys.modules[f"{__name__}.{sub}"] = mod
+            globals()[sub] = mod
+
+
+_alias_submodules()

@@ -1,59 +1,27 @@
-"""torch.ao.quantization: observers, fake quantization, qconfigs and the eager workflow."""
+"""Eager-mode quantization (torch.ao.quantization): observers, fake quantize, qconfigs, workflow.
 
-# --- eager workflow: stubs, fusion, mappings, prepare/convert (part 2) ---
+Names are grouped by the file that defines them; each group extends __all__.
+"""
+
+from __future__ import annotations
+
+# --- observers, fake quantize, qconfigs, utils (foundation)
+from . import fake_quantize, observer, qconfig, utils
+from .fake_quantize import *  # noqa: F403
+from .observer import *  # noqa: F403
+from .qconfig import *  # noqa: F403
+from .utils import *  # noqa: F403
+
+__all__ = [*observer.__all__, *fake_quantize.__all__, *qconfig.__all__, *utils.__all__]
+
+# --- eager workflow: stubs, fusion, module mappings, prepare/convert (quantized modules)
+from . import fuser_method_mappings, quantization_mappings, stubs  # noqa: F401
+from . import quantize as _quantize_file
 from .fuse_modules import fuse_known_modules, fuse_modules, fuse_modules_qat
 from .fuser_method_mappings import get_fuser_method
-from .quantization_mappings import (
-                                    get_default_dynamic_quant_module_mappings,
-                                    get_default_qat_module_mappings,
-                                    get_default_qconfig_propagation_list,
-                                    get_default_static_quant_module_mappings,
-                                    get_dynamic_quant_module_class,
-                                    get_embedding_qat_module_mappings,
-                                    get_embedding_static_quant_module_mappings,
-                                    get_static_quant_module_class,
-                                    no_observer_set,
-)
-from .quantize import (
-                                    add_quant_dequant,
-                                    convert,
-                                    get_default_custom_config_dict,
-                                    prepare,
-                                    prepare_qat,
-                                    propagate_qconfig_,
-                                    quantize,
-                                    quantize_dynamic,
-                                    quantize_qat,
-                                    swap_module,
-)
-from .stubs import DeQuantStub, QuantStub, QuantWrapper
+from .quantization_mappings import *  # noqa: F403
+from .quantize import *  # noqa: F403
+from .stubs import *  # noqa: F403
 
-__all__ = [
-    "fuse_known_modules",
-    "fuse_modules",
-    "fuse_modules_qat",
-    "get_fuser_method",
-    "get_default_dynamic_quant_module_mappings",
-    "get_default_qat_module_mappings",
-    "get_default_qconfig_propagation_list",
-    "get_default_static_quant_module_mappings",
-    "get_dynamic_quant_module_class",
-    "get_embedding_qat_module_mappings",
-    "get_embedding_static_quant_module_mappings",
-    "get_static_quant_module_class",
-    "no_observer_set",
-    "add_quant_dequant",
-    "convert",
-    "get_default_custom_config_dict",
-    "prepare",
-    "prepare_qat",
-    "propagate_qconfig_",
-    "quantize",
-    "quantize_dynamic",
-    "quantize_qat",
-    "swap_module",
-    "DeQuantStub",
-    "QuantStub",
-    "QuantWrapper",
-]
-# --- end eager workflow ---
+__all__ += ["fuse_known_modules", "fuse_modules", "fuse_modules_qat", "get_fuser_method",
+            *quantization_mappings.__all__, *_quantize_file.__all__, *stubs.__all__]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import ember
-
 from ..._tensor import Tensor
+from ...ops.creation import ones_like, zeros_like
 from ..parameter import Parameter
 
 __all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
@@ -34,12 +33,12 @@ def fuse_conv_bn_weights(conv_w: Tensor, conv_b: Tensor | None, bn_rm: Tensor, b
     dtype = conv_w.dtype
     b_dtype = conv_b.dtype if conv_b is not None else dtype
     if conv_b is None:
-        conv_b = ember.zeros_like(bn_rm)
+        conv_b = zeros_like(bn_rm)
     if bn_w is None:
-        bn_w = ember.ones_like(bn_rm)
+        bn_w = ones_like(bn_rm)
     if bn_b is None:
-        bn_b = ember.zeros_like(bn_rm)
-    bn_var_rsqrt = ember.rsqrt(bn_rv + bn_eps)
+        bn_b = zeros_like(bn_rm)
+    bn_var_rsqrt = (bn_rv + bn_eps).rsqrt()
     shape = [1] * conv_w.dim()
     shape[1 if transpose else 0] = -1
     fused_w = (conv_w * (bn_w * bn_var_rsqrt).reshape(shape)).to(dtype=dtype)
@@ -66,8 +65,8 @@ def fuse_linear_bn_weights(linear_w: Tensor, linear_b: Tensor | None, bn_rm: Ten
                            bn_b: Tensor) -> tuple[Parameter, Parameter]:
     """w * gamma/sqrt(var+eps) per output row; b -> (b - mean) * that + beta."""
     if linear_b is None:
-        linear_b = ember.zeros_like(bn_rm)
-    bn_scale = bn_w * ember.rsqrt(bn_rv + bn_eps)
+        linear_b = zeros_like(bn_rm)
+    bn_scale = bn_w * (bn_rv + bn_eps).rsqrt()
     fused_w = linear_w * bn_scale.unsqueeze(-1)
     fused_b = (linear_b - bn_rm) * bn_scale + bn_b
     return (Parameter(fused_w, linear_w.requires_grad),

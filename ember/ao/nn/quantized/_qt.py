@@ -14,6 +14,7 @@ import numpy as np
 import ember
 
 from ...._tensor import Tensor
+from ....ops.quantize import _make_per_channel_quantized_tensor, _make_per_tensor_quantized_tensor
 
 PER_TENSOR = ("per_tensor_affine", "per_tensor_symmetric")
 
@@ -36,7 +37,7 @@ def int_repr(q: Tensor) -> np.ndarray:
 
 def make_per_tensor(values: np.ndarray, scale: float, zero_point: int) -> Tensor:
     """A per-tensor quantized tensor (dtype from the integer array's dtype) over `values`."""
-    return ember._make_per_tensor_quantized_tensor(ember.from_numpy(values), float(scale),
+    return _make_per_tensor_quantized_tensor(ember.from_numpy(values), float(scale),
                                                    int(zero_point))
 
 
@@ -52,6 +53,8 @@ class PackedWeight:
     """
 
     __slots__ = ("values", "scales", "zero_points", "scheme", "axis", "qscale", "qzp")
+    qscale: Any
+    qzp: Any
 
     def __init__(self, q: Tensor) -> None:
         self.values = int_repr(q)
@@ -78,8 +81,8 @@ class PackedWeight:
         """The weight as a quantized tensor again (what `module.weight()` returns)."""
         vals = ember.from_numpy(self.values)
         if self.scheme in PER_TENSOR:
-            return ember._make_per_tensor_quantized_tensor(vals, self.qscale, self.qzp)
-        return ember._make_per_channel_quantized_tensor(
+            return _make_per_tensor_quantized_tensor(vals, self.qscale, self.qzp)
+        return _make_per_channel_quantized_tensor(
             vals, ember.from_numpy(np.asarray(self.qscale)),
             ember.from_numpy(np.asarray(self.qzp)), self.axis)
 
@@ -103,6 +106,13 @@ def quantize_np(x: np.ndarray, scale: float, zero_point: int, dtype: Any = None)
 def dequantize_np(q: Tensor) -> np.ndarray:
     """A per-tensor quantized tensor's real values as float32."""
     return q.dequantize().numpy()
+
+
+def dequantize_fma(q: Tensor) -> np.ndarray:
+    """Per-tensor dequantize as torch's vectorized kernels do: fma(q, scale, -zp * scale)."""
+    s = np.float32(q.q_scale())
+    neg_zs = -np.float32(q.q_zero_point()) * s
+    return (int_repr(q).astype(np.float64) * s + np.float64(neg_zs)).astype(np.float32)
 
 
 def requant_float(y: np.ndarray, scale: float, zero_point: int, like: Any = None) -> Tensor:

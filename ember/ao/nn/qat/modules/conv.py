@@ -21,8 +21,8 @@ class _ConvMixin:
         self.weight_fake_quant = qconfig.weight()
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
-        return self._conv_forward(input, self.weight_fake_quant(self.weight),  # type: ignore
-                                  self.bias)  # type: ignore[attr-defined]
+        s: Any = self
+        return s._conv_forward(input, s.weight_fake_quant(s.weight), s.bias)
 
     @classmethod
     def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> Any:
@@ -36,10 +36,10 @@ class _ConvMixin:
             raise AssertionError("Input float module must have a valid qconfig")
         if type(mod).__name__.startswith("ConvReLU"):
             mod = mod[0]
-        qat = cls(mod.in_channels, mod.out_channels, mod.kernel_size,  # type: ignore[call-arg]
-                  stride=mod.stride, padding=mod.padding, dilation=mod.dilation,
-                  groups=mod.groups, bias=mod.bias is not None, padding_mode=mod.padding_mode,
-                  qconfig=mod.qconfig)
+        qat: Any = cls(mod.in_channels, mod.out_channels, mod.kernel_size,  # type: ignore[call-arg]
+                       stride=mod.stride, padding=mod.padding, dilation=mod.dilation,
+                       groups=mod.groups, bias=mod.bias is not None,
+                       padding_mode=mod.padding_mode, qconfig=mod.qconfig)
         qat.weight = mod.weight
         qat.bias = mod.bias
         return qat

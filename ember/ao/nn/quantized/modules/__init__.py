@@ -9,6 +9,8 @@ import ember
 from ....._tensor import Tensor
 from .....nn.modules.dropout import Dropout as _Dropout
 from .....nn.modules.module import Module
+from .....ops.creation import tensor
+from .....ops.quantize import quantize_per_tensor
 from .activation import Hardswish, ReLU6
 from .batchnorm import BatchNorm2d
 from .conv import Conv1d, Conv2d
@@ -26,15 +28,15 @@ class Quantize(Module):
     def __init__(self, scale: float, zero_point: int, dtype: Any, factory_kwargs: Any = None
                  ) -> None:
         super().__init__()
-        self.register_buffer("scale", ember.tensor([scale]))
-        self.register_buffer("zero_point", ember.tensor([zero_point], dtype=ember.long))
+        self.register_buffer("scale", tensor([scale]))
+        self.register_buffer("zero_point", tensor([zero_point], dtype=ember.long))
         self.dtype = dtype
 
     def forward(self, X: Tensor) -> Tensor:  # noqa: N803 - torch's name
         if not isinstance(X, Tensor) or not X.is_floating_point():
             got = X.dtype if isinstance(X, Tensor) else type(X).__name__
             raise RuntimeError(f"Quantize expects a float input, got {got}")
-        return ember.quantize_per_tensor(X, float(self.scale), int(self.zero_point),
+        return quantize_per_tensor(X, float(self.scale), int(self.zero_point),
                                          self.dtype)
 
     @staticmethod

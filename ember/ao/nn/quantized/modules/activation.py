@@ -6,11 +6,10 @@ from typing import Any
 
 import numpy as np
 
-import ember
-
 from ....._tensor import Tensor
 from .....nn.modules import activation as _fact
 from .....nn.modules.module import Module
+from .....ops.creation import tensor
 from .. import _qt
 
 __all__ = ["ReLU6", "Hardswish"]
@@ -47,12 +46,12 @@ class Hardswish(_fact.Hardswish):
     def __init__(self, scale: float, zero_point: int, device: Any = None,
                  dtype: Any = None) -> None:
         super().__init__()
-        self.register_buffer("scale", ember.tensor(scale))
-        self.register_buffer("zero_point", ember.tensor(zero_point))
+        self.register_buffer("scale", tensor(scale))
+        self.register_buffer("zero_point", tensor(zero_point))
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
         _qt.check_quantized(input, self)
-        x = _qt.dequantize_np(input)
+        x = _qt.dequantize_fma(input)
         y = x * np.clip(x + np.float32(3.0), 0, 6) / np.float32(6.0)
         return _qt.requant_float(y.astype(np.float32), float(self.scale), int(self.zero_point),
                                  input)

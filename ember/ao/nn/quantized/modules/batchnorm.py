@@ -6,10 +6,9 @@ from typing import Any
 
 import numpy as np
 
-import ember
-
 from ....._tensor import Tensor
 from .....nn.modules import batchnorm as _fbn
+from .....ops.creation import tensor
 from .. import _qt
 
 __all__ = ["BatchNorm2d"]
@@ -23,8 +22,8 @@ class BatchNorm2d(_fbn.BatchNorm2d):
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  device: Any = None, dtype: Any = None) -> None:
         super().__init__(num_features, eps, momentum)
-        self.register_buffer("scale", ember.tensor(1.0))
-        self.register_buffer("zero_point", ember.tensor(0))
+        self.register_buffer("scale", tensor(1.0))
+        self.register_buffer("zero_point", tensor(0))
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
         _qt.check_quantized(input, self)

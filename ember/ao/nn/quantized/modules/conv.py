@@ -12,6 +12,8 @@ import ember
 from ....._tensor import Tensor
 from .....nn.modules import conv as _fconv
 from .....nn.utils.fusion import fuse_conv_bn_weights
+from .....ops.creation import tensor, zeros
+from .....ops.quantize import _make_per_tensor_quantized_tensor
 from .. import _qt
 from .._int8_gemm import int8_linear, requantize
 from .utils import WeightedQuantizedModule, quantize_weight
@@ -89,17 +91,17 @@ class _ConvNd(WeightedQuantizedModule):
         self.output_padding = tup(0)
         self.groups = groups
         self.padding_mode = padding_mode
-        qweight = ember._make_per_tensor_quantized_tensor(
-            ember.zeros(out_channels, in_channels // groups, *self.kernel_size,
+        qweight = _make_per_tensor_quantized_tensor(
+            zeros(out_channels, in_channels // groups, *self.kernel_size,
                         dtype=ember.int8), 1.0, 0)
-        self.set_weight_bias(qweight, ember.zeros(out_channels) if bias else None)
+        self.set_weight_bias(qweight, zeros(out_channels) if bias else None)
         self.scale = 1.0
         self.zero_point = 0
 
     def set_weight_bias(self, w: Tensor, b: Tensor | None) -> None:
         self._packed = _qt.PackedWeight(w)
         self._bias = None if b is None else b.detach().float()
-        self._bias_np = None if b is None else self._bias.numpy()
+        self._bias_np = None if self._bias is None else self._bias.numpy()
 
     def _weight_bias(self) -> tuple[Tensor, Tensor | None]:
         return self._packed.tensor(), self._bias
@@ -151,8 +153,8 @@ class _ConvNd(WeightedQuantizedModule):
         w, b = self._weight_bias()
         destination[prefix + "weight"] = w
         destination[prefix + "bias"] = b
-        destination[prefix + "scale"] = ember.tensor(self.scale)
-        destination[prefix + "zero_point"] = ember.tensor(self.zero_point)
+        destination[prefix + "scale"] = tensor(self.scale)
+        destination[prefix + "zero_point"] = tensor(self.zero_point)
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: list, unexpected_keys: list,

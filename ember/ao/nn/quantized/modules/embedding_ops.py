@@ -10,6 +10,8 @@ import ember
 
 from ....._tensor import Tensor
 from .....nn.modules.module import Module
+from .....ops.creation import ones, zeros
+from .....ops.quantize import _make_per_channel_quantized_tensor, quantize_per_channel
 
 __all__ = ["EmbeddingPackedParams", "Embedding", "EmbeddingBag"]
 
@@ -25,9 +27,9 @@ class EmbeddingPackedParams(Module):
         if self.dtype != ember.quint8:
             raise NotImplementedError(f"quantized Embedding with dtype {self.dtype} is not "
                                       "implemented in Ember (quint8 only)")
-        w = ember._make_per_channel_quantized_tensor(
-            ember.zeros(num_embeddings, embedding_dim, dtype=ember.uint8),
-            ember.ones(num_embeddings), ember.zeros(num_embeddings), 0)
+        w = _make_per_channel_quantized_tensor(
+            zeros(num_embeddings, embedding_dim, dtype=ember.uint8),
+            ones(num_embeddings), zeros(num_embeddings), 0)
         self.set_weight(w)
 
     def set_weight(self, weight: Tensor) -> None:
@@ -129,7 +131,7 @@ class Embedding(Module):
                                       "implemented in Ember (quint8 only)")
         weight_observer(mod.weight)
         scales, zps = weight_observer.calculate_qparams()
-        qweight = ember.quantize_per_channel(mod.weight.float(), scales.to(ember.float),
+        qweight = quantize_per_channel(mod.weight.float(), scales.to(ember.float),
                                              zps.to(ember.float), 0, ember.quint8)
         return cls._from_qweight(mod, qweight, dtype)
 

@@ -6,11 +6,15 @@ from typing import Any
 
 import numpy as np
 
-import ember
-
 from ....._tensor import Tensor
+from .....nn import functional as F
 from .....nn.modules.linear import Identity
 from .....nn.modules.module import Module
+from .....ops.arith import add as _add
+from .....ops.arith import mul as _mul
+from .....ops.creation import tensor
+from .....ops.linalg import matmul as _matmul
+from .....ops.shape import cat as _cat
 from .. import _qt
 
 __all__ = ["FloatFunctional", "QFunctional"]
@@ -32,25 +36,25 @@ class FloatFunctional(Module):
                            "the underlying operation")
 
     def add(self, x: Tensor, y: Tensor) -> Tensor:
-        return self.activation_post_process(ember.add(x, y))
+        return self.activation_post_process(_add(x, y))
 
     def add_scalar(self, x: Tensor, y: float) -> Tensor:
-        return ember.add(x, y)  # torch does not observe scalar arithmetic
+        return _add(x, y)  # torch does not observe scalar arithmetic
 
     def mul(self, x: Tensor, y: Tensor) -> Tensor:
-        return self.activation_post_process(ember.mul(x, y))
+        return self.activation_post_process(_mul(x, y))
 
     def mul_scalar(self, x: Tensor, y: float) -> Tensor:
-        return ember.mul(x, y)
+        return _mul(x, y)
 
     def cat(self, x: list[Tensor], dim: int = 0) -> Tensor:
-        return self.activation_post_process(ember.cat(x, dim=dim))
+        return self.activation_post_process(_cat(x, dim=dim))
 
     def add_relu(self, x: Tensor, y: Tensor) -> Tensor:
-        return self.activation_post_process(ember.relu(ember.add(x, y)))
+        return self.activation_post_process(F.relu(_add(x, y)))
 
     def matmul(self, x: Tensor, y: Tensor) -> Tensor:
-        return self.activation_post_process(ember.matmul(x, y))
+        return self.activation_post_process(_matmul(x, y))
 
 
 class QFunctional(Module):
@@ -67,8 +71,8 @@ class QFunctional(Module):
 
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         super()._save_to_state_dict(destination, prefix, keep_vars)
-        destination[prefix + "scale"] = ember.tensor(self.scale)
-        destination[prefix + "zero_point"] = ember.tensor(self.zero_point)
+        destination[prefix + "scale"] = tensor(self.scale)
+        destination[prefix + "zero_point"] = tensor(self.zero_point)
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: list, unexpected_keys: list,

@@ -13,6 +13,8 @@ from .....nn.modules.linear import Linear as _FloatLinear
 from .....nn.modules.linear import NonDynamicallyQuantizableLinear
 from .....nn.modules.module import Module
 from .....nn.utils.fusion import fuse_linear_bn_weights
+from .....ops.creation import tensor, zeros
+from .....ops.quantize import _make_per_tensor_quantized_tensor
 from .. import _qt
 from .._int8_gemm import int8_linear, requantize
 from .utils import WeightedQuantizedModule, hide_packed_params_repr, quantize_weight
@@ -33,10 +35,10 @@ class LinearPackedParams(Module):
         self.bias_np: np.ndarray | None = None
         self._bias: Tensor | None = None
         if self.dtype == ember.qint8:
-            wq = ember._make_per_tensor_quantized_tensor(
-                ember.zeros(1, 1, dtype=ember.int8), 1.0, 0)
+            wq = _make_per_tensor_quantized_tensor(
+                zeros(1, 1, dtype=ember.int8), 1.0, 0)
         else:
-            wq = ember.zeros(1, 1)
+            wq = zeros(1, 1)
         self.set_weight_bias(wq, None)
 
     def set_weight_bias(self, weight: Tensor, bias: Tensor | None) -> None:
@@ -49,7 +51,7 @@ class LinearPackedParams(Module):
         else:
             raise RuntimeError("Unsupported dtype on dynamic quantized linear!")
         self._bias = None if bias is None else bias.detach().float()
-        self.bias_np = None if bias is None else self._bias.numpy()
+        self.bias_np = None if self._bias is None else self._bias.numpy()
 
     def _weight_bias(self) -> tuple[Tensor, Tensor | None]:
         if self.dtype == ember.qint8:
@@ -108,12 +110,12 @@ class Linear(WeightedQuantizedModule):
         dtype = ember.qint8 if dtype is None else dtype
         self.in_features = in_features
         self.out_features = out_features
-        bias = ember.zeros(out_features) if bias_ else None
+        bias = zeros(out_features) if bias_ else None
         if dtype == ember.qint8:
-            qweight = ember._make_per_tensor_quantized_tensor(
-                ember.zeros(out_features, in_features, dtype=ember.int8), 1.0, 0)
+            qweight = _make_per_tensor_quantized_tensor(
+                zeros(out_features, in_features, dtype=ember.int8), 1.0, 0)
         elif dtype == ember.float16:
-            qweight = ember.zeros(out_features, in_features)
+            qweight = zeros(out_features, in_features)
         else:
             raise RuntimeError("Unsupported dtype specified for quantized Linear!")
         self._packed_params = LinearPackedParams(dtype)
@@ -151,8 +153,8 @@ class Linear(WeightedQuantizedModule):
 
     def _save_to_state_dict(self, destination: dict, prefix: str, keep_vars: bool) -> None:
         super()._save_to_state_dict(destination, prefix, keep_vars)
-        destination[prefix + "scale"] = ember.tensor(self.scale)
-        destination[prefix + "zero_point"] = ember.tensor(self.zero_point)
+        destination[prefix + "scale"] = tensor(self.scale)
+        destination[prefix + "zero_point"] = tensor(self.zero_point)
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: list, unexpected_keys: list,

@@ -8,6 +8,12 @@ import ember
 
 from ....._tensor import Tensor
 from .....nn.modules.module import Module, _addindent
+from .....ops.quantize import (
+    _make_per_channel_quantized_tensor,
+    _make_per_tensor_quantized_tensor,
+    quantize_per_channel,
+    quantize_per_tensor,
+)
 
 __all__ = ["WeightedQuantizedModule"]
 
@@ -32,12 +38,12 @@ def quantize_weight(float_wt: Tensor, observer: Any) -> Tensor:
     scale, zp = observer.calculate_qparams()
     scheme = observer.qscheme
     if scheme in (ember.per_tensor_symmetric, ember.per_tensor_affine):
-        q = ember.quantize_per_tensor(float_wt, float(scale), int(zp), ember.qint8)
+        q = quantize_per_tensor(float_wt, float(scale), int(zp), ember.qint8)
     elif scheme in (ember.per_channel_symmetric, ember.per_channel_affine):
-        q = ember.quantize_per_channel(float_wt, scale.to(ember.double), zp.to(ember.int64),
+        q = quantize_per_channel(float_wt, scale.to(ember.double), zp.to(ember.int64),
                                        observer.ch_axis, ember.qint8)
     elif scheme == ember.per_channel_affine_float_qparams:
-        q = ember.quantize_per_channel(float_wt, scale.to(ember.float), zp.to(ember.float),
+        q = quantize_per_channel(float_wt, scale.to(ember.float), zp.to(ember.float),
                                        observer.ch_axis, observer.dtype)
     else:
         raise ValueError(f"Unexpected qscheme {scheme}")
@@ -53,8 +59,8 @@ def _clamp(q: Tensor, observer: Any, scale: Any, zp: Any) -> Tensor:
         return q
     ints = q.int_repr().clamp(obs.quant_min, obs.quant_max)
     if obs.qscheme in (ember.per_tensor_symmetric, ember.per_tensor_affine):
-        return ember._make_per_tensor_quantized_tensor(ints, float(scale), int(zp))
-    return ember._make_per_channel_quantized_tensor(ints, scale, zp, obs.ch_axis)
+        return _make_per_tensor_quantized_tensor(ints, float(scale), int(zp))
+    return _make_per_channel_quantized_tensor(ints, scale, zp, obs.ch_axis)
 
 
 def hide_packed_params_repr(module: Module, params: type) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import ember
-
 from ......_tensor import Tensor
 from ......nn import functional as F
 from ......nn import init
@@ -20,6 +18,7 @@ from ......nn.modules.activation import ReLU
 from ......nn.modules.batchnorm import BatchNorm2d
 from ......nn.parameter import Parameter
 from ......nn.utils.fusion import fuse_conv_bn_weights
+from ......ops.creation import empty, zeros
 from ....qat.modules.conv import Conv2d as _QATConv2d
 from ...modules import fused as nni
 
@@ -47,7 +46,7 @@ class _ConvBnNd(_fconv.Conv2d):
         self.bn = BatchNorm2d(out_channels, eps, momentum, True, True)
         self.weight_fake_quant = self.qconfig.weight()
         if bias:
-            self.bias = Parameter(ember.empty(out_channels))
+            self.bias = Parameter(empty(out_channels))
         else:
             self.register_parameter("bias", None)
         self.reset_bn_parameters()
@@ -79,14 +78,14 @@ class _ConvBnNd(_fconv.Conv2d):
         return self
 
     def _forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
-        running_std = ember.sqrt(self.bn.running_var + self.bn.eps)
+        running_std = (self.bn.running_var + self.bn.eps).sqrt()
         scale_factor = self.bn.weight / running_std
         weight_shape = [1] * self.weight.dim()
         weight_shape[0] = -1
         bias_shape = [1] * self.weight.dim()
         bias_shape[1] = -1
         scaled_weight = self.weight_fake_quant(self.weight * scale_factor.reshape(weight_shape))
-        zero_bias = ember.zeros(self.out_channels, dtype=input.dtype)
+        zero_bias = zeros(self.out_channels, dtype=input.dtype)
         conv = self._conv_forward(input, scaled_weight, zero_bias)
         conv_orig = conv / scale_factor.reshape(bias_shape)
         if self.bias is not None:

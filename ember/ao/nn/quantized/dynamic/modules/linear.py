@@ -53,7 +53,7 @@ class Linear(nnq_linear.Linear):
     def __init__(self, in_features: int, out_features: int, bias_: bool = True,
                  dtype: Any = None) -> None:
         super().__init__(in_features, out_features, bias_, dtype=dtype)
-        self.version = 4
+        self.version: Any = 4
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor) or x.is_quantized or not x.is_floating_point():

@@ -16,6 +16,8 @@ import ember
 
 from ......_tensor import Tensor
 from ......nn.modules.module import Module
+from ......ops.creation import zeros
+from ......ops.quantize import quantize_per_tensor
 from ...modules.linear import LinearPackedParams
 from ...modules.utils import quantize_weight
 from .linear import dynamic_linear_np
@@ -113,10 +115,10 @@ class _RNNBase(Module):
             for _ in range(dirs):
                 packs = []
                 for cols in (in_size, hidden_size):
-                    w = ember.zeros(gates, cols)
-                    b = ember.zeros(gates) if bias else None
+                    w = zeros(gates, cols)
+                    b = zeros(gates) if bias else None
                     if self.dtype == ember.qint8:
-                        w = ember.quantize_per_tensor(w, 1.0, 0, ember.qint8)
+                        w = quantize_per_tensor(w, 1.0, 0, ember.qint8)
                     p = LinearPackedParams(self.dtype)
                     p.set_weight_bias(w, b)
                     packs.append(p)
@@ -250,11 +252,11 @@ class _CellBase(Module):
         self.weight_dtype = ember.qint8 if dtype is None else dtype
         packs = []
         for cols in (input_size, hidden_size):
-            w = ember.zeros(self._GATES * hidden_size, cols)
+            w = zeros(self._GATES * hidden_size, cols)
             if self.weight_dtype == ember.qint8:
-                w = ember.quantize_per_tensor(w, 1.0, 0, ember.qint8)
+                w = quantize_per_tensor(w, 1.0, 0, ember.qint8)
             p = LinearPackedParams(self.weight_dtype)
-            p.set_weight_bias(w, ember.zeros(self._GATES * hidden_size) if bias else None)
+            p.set_weight_bias(w, zeros(self._GATES * hidden_size) if bias else None)
             packs.append(p)
         self._packed_weight_ih, self._packed_weight_hh = packs
 
