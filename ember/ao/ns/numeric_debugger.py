@@ -27,6 +27,8 @@ import ember
 from ...fx import GraphModule
 from ...nn.modules.module import Module
 
+_E: Any = ember  # ops are published on ember at import time
+
 __all__ = [
     "LayerReport",
     "NumericReport",
@@ -147,7 +149,7 @@ def _local_sqnr(qmod: Module, float_in: Any, q_in: Any, float_out: Any) -> float
     """The quantized layer on the float input (quantized like the real input was)."""
     if not (isinstance(q_in, ember.Tensor) and q_in.is_quantized):
         return compute_sqnr(float_out, qmod(float_in))
-    x = ember.quantize_per_tensor(
+    x = _E.quantize_per_tensor(
         float_in.detach(), float(q_in.q_scale()), int(q_in.q_zero_point()), q_in.dtype
     )
     return compute_sqnr(float_out, qmod(x))

@@ -133,6 +133,7 @@ def _fixed_qparams_op_to_observer() -> dict[Any, Any]:
     import ember.nn as nn
     import ember.nn.functional as F
 
+    E: Any = ember
     from .observer import (
         default_fixed_qparams_range_0to1_observer as zero_one,
     )
@@ -146,12 +147,12 @@ def _fixed_qparams_op_to_observer() -> dict[Any, Any]:
         "hardsigmoid": zero_one,
         "hardsigmoid_": zero_one,
         nn.Sigmoid: zero_one,
-        ember.sigmoid: zero_one,
+        E.sigmoid: zero_one,
         "sigmoid": zero_one,
         "sigmoid_": zero_one,
         nn.Softmax: zero_one,
         nn.Tanh: sym,
-        ember.tanh: sym,
+        E.tanh: sym,
         "tanh": sym,
         "tanh_": sym,
     }

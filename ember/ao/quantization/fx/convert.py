@@ -38,6 +38,8 @@ from .utils import (
     qconfig_dtypes,
 )
 
+_E: Any = ember  # ops are published on ember at import time
+
 __all__ = ["convert"]
 
 
@@ -109,20 +111,18 @@ def _replace_observer(
                 z = create_getattr_from_value(model, graph, path + prefix + "_zero_point_", zp)
                 q = graph.create_node(
                     "call_function",
-                    ember.quantize_per_channel,
+                    _E.quantize_per_channel,
                     (x, s, z, int(app.ch_axis), dtype),
                     {},
                 )
             else:
                 s = create_getattr_from_value(model, graph, path + prefix + "_scale_", float(scale))
                 z = create_getattr_from_value(model, graph, path + prefix + "_zero_point_", int(zp))
-                q = graph.create_node(
-                    "call_function", ember.quantize_per_tensor, (x, s, z, dtype), {}
-                )
+                q = graph.create_node("call_function", _E.quantize_per_tensor, (x, s, z, dtype), {})
         elif dynamic:
-            reduce_range = ember.backends.quantized.engine in ("fbgemm", "x86")
+            reduce_range = _E.backends.quantized.engine in ("fbgemm", "x86")
             q = graph.create_node(
-                "call_function", ember.quantize_per_tensor_dynamic, (x, dtype, reduce_range), {}
+                "call_function", _E.quantize_per_tensor_dynamic, (x, dtype, reduce_range), {}
             )
         else:
             q = graph.create_node("call_method", "to", (x, ember.float16), {})
@@ -175,10 +175,11 @@ def _convert_weighted_module(
 ) -> None:
     from ...nn.intrinsic import _FusedModule
 
-    original = modules[str(node.target)]
+    original: Any = modules[str(node.target)]
     qconfig = getattr(original, "qconfig", None)
-    weight_pp = None
-    if isinstance(original, get_qat_module_classes(backend)):
+    weight_pp: Any = None
+    qat_classes: Any = get_qat_module_classes(backend)
+    if isinstance(original, qat_classes):
         weight_pp = original.weight_fake_quant
         original = original.to_float()
         pname, name = parent_name(str(node.target))
@@ -200,7 +201,7 @@ def _convert_weighted_module(
     if weight_pp is None:
         weight_pp = qconfig.weight()
     weight_pp(float_mod.weight)
-    ref_cls = get_root_module_to_quantized_reference_module(backend).get(type(float_mod))
+    ref_cls: Any = get_root_module_to_quantized_reference_module(backend).get(type(float_mod))
     if ref_cls is None:
         raise AssertionError(
             f"No reference quantized module class configured for {type(float_mod)}"
@@ -226,7 +227,7 @@ def _run_weight_observers(model: GraphModule, backend: BackendConfig) -> None:
         obs_node = node.args[idx]
         if not (isinstance(obs_node, Node) and obs_node.op == "call_module"):
             continue
-        obs = modules.get(str(obs_node.target))
+        obs: Any = modules.get(str(obs_node.target))
         src = obs_node.args[0]
         if is_activation_post_process(obs) and isinstance(src, Node) and src.op == "get_attr":
             obs(_fetch_attr(model, str(src.target)))
@@ -312,7 +313,9 @@ def convert(
                     f"QConfigMappings, but {v} was updated to {new_qmap[k]}"
                 )
         qmap = new_qmap
-    custom_map = convert_custom_config.observed_to_quantized_mapping.get(QuantType.STATIC, {})
+    custom_map: dict[Any, Any] = convert_custom_config.observed_to_quantized_mapping.get(
+        QuantType.STATIC, {}
+    )
     _run_weight_observers(model, backend_config)
     ref_map = get_root_module_to_quantized_reference_module(backend_config)
     weighted = (
@@ -338,7 +341,7 @@ def convert(
                 elif 0 in pcc.output_quantized_indexes:
                     _remove_dequantize(out, node, model.graph)
         elif node.op == "call_module":
-            mod = modules[str(node.target)]
+            mod: Any = modules[str(node.target)]
             if is_activation_post_process(mod):
                 _replace_observer(model, node, modules, scope, qmap)
             elif isinstance(mod, DeQuantStub):

@@ -26,27 +26,29 @@ from ...nn.quantized import reference as nnqr
 from . import quantized_ops as qops
 from .utils import new_attr_name, parent_name
 
+_E: Any = ember  # ops are published on ember at import time
+
 __all__ = ["lower_to_fbgemm"]
 
 _STATIC_MODULES = {nnqr.Linear: nnq.Linear, nnqr.Conv1d: nnq.Conv1d, nnqr.Conv2d: nnq.Conv2d}
-_STATIC_FUSED = {
+_STATIC_FUSED: dict[Any, tuple[Any, Any]] = {
     nni.LinearReLU: (nnqr.Linear, nniq.LinearReLU),
     nni.ConvReLU1d: (nnqr.Conv1d, nniq.ConvReLU1d),
     nni.ConvReLU2d: (nnqr.Conv2d, nniq.ConvReLU2d),
 }
 _QBIN = {
     operator.add: qops.add,
-    ember.add: qops.add,
+    _E.add: qops.add,
     operator.mul: qops.mul,
-    ember.mul: qops.mul,
+    _E.mul: qops.mul,
     operator.matmul: qops.matmul,
-    ember.matmul: qops.matmul,
+    _E.matmul: qops.matmul,
 }
 _QBIN_RELU = {
     operator.add: qops.add_relu,
-    ember.add: qops.add_relu,
+    _E.add: qops.add_relu,
     operator.mul: qops.mul_relu,
-    ember.mul: qops.mul_relu,
+    _E.mul: qops.mul_relu,
 }
 
 
@@ -63,11 +65,11 @@ def _match_static(
 ) -> tuple[Any, Any, Any]:
     """(quantize node, relu node or None, reference node) of dq -> ref [-> relu] -> q."""
     none = (None, None, None)
-    if n.op != "call_function" or n.target is not ember.quantize_per_tensor:
+    if n.op != "call_function" or n.target is not _E.quantize_per_tensor:
         return none
     ref = n.args[0]
     relu = None
-    if (ref.op == "call_function" and ref.target in (F.relu, ember.relu)) or (
+    if (ref.op == "call_function" and ref.target in (F.relu, _E.relu)) or (
         ref.op == "call_module" and type(_module(ref, modules)) is nn.ReLU
     ):
         relu, ref = ref, ref.args[0]
@@ -118,7 +120,7 @@ def _lower_weighted_modules(model: GraphModule, qmap: dict[str, Any]) -> None:
         if q is None:
             continue
         _, s_node, z_node, _ = q.args
-        ref_mod = modules[str(ref.target)]
+        ref_mod: Any = modules[str(ref.target)]
         if type(ref_mod) in _STATIC_FUSED:
             inner, q_cls = _STATIC_FUSED[type(ref_mod)]
             if type(ref_mod[0]) is not inner:
@@ -150,7 +152,7 @@ def _lower_functional_linear(model: GraphModule, qmap: dict[str, Any]) -> None:
         if (
             w_q is None
             or w_q.op != "call_function"
-            or w_q.target not in (ember.quantize_per_tensor, ember.quantize_per_channel)
+            or w_q.target not in (_E.quantize_per_tensor, _E.quantize_per_channel)
         ):
             continue
         qweight = _evaluate(model, w_q)
@@ -220,7 +222,7 @@ def _names(ns: Any, names: str) -> list[Any]:
 
 
 def _special_tables() -> dict[str, tuple[list[Any], list[str], list[Any]]]:
-    t = ember
+    t: Any = ember
     return {
         "fixed": (
             [F.hardsigmoid, F.sigmoid, t.sigmoid, t.tanh],
@@ -345,7 +347,7 @@ def _special_pattern_replacement(model: GraphModule) -> None:
     modules = dict(model.named_modules(remove_duplicate=False))
     tables = _special_tables()
     for q in list(model.graph.nodes):
-        is_q = q.op == "call_function" and q.target is ember.quantize_per_tensor
+        is_q = q.op == "call_function" and q.target is _E.quantize_per_tensor
         is_fp16 = (
             q.op == "call_method"
             and q.target == "to"

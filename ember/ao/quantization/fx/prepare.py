@@ -512,14 +512,14 @@ def _swap_custom_module_to_observed(
 
     mod = ctx.named_modules[str(node.target)]
     mapping = pcc.float_to_observed_mapping.get(QuantType.STATIC, {})
-    observed_cls = mapping.get(type(mod))
+    observed_cls: Any = mapping.get(type(mod))
     if observed_cls is None:
         raise RuntimeError(f"prepare_fx: no observed custom module class for {type(mod)}")
     pname, name = parent_name(str(node.target))
     setattr(ctx.named_modules[pname], name, observed_cls.from_float(mod))
 
 
-def _qat_swap_modules(model: Any, module_to_qat: dict[Any, type]) -> None:
+def _qat_swap_modules(model: Any, module_to_qat: dict[Any, Any]) -> None:
     """Swap every float module with a qconfig for its QAT counterpart (from_float)."""
     for name, child in list(model.named_children()):
         cls = module_to_qat.get(type(child))

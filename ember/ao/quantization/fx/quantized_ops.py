@@ -17,6 +17,8 @@ from ...._tensor import Tensor
 from ....nn.modules.module import Module
 from ...nn.quantized import _qt
 
+_E: Any = ember  # ops are published on ember at import time
+
 __all__ = [
     "PackedLinearWeight",
     "add",
@@ -118,8 +120,8 @@ def mul_relu(a: Tensor, b: Any, scale: Any = None, zero_point: Any = None) -> Te
 
 def matmul(a: Tensor, b: Tensor, scale: Any, zero_point: Any) -> Tensor:
     """quantized::matmul: x86/fbgemm dequantize, multiply in float, quantize_per_tensor."""
-    y = ember.matmul(a.dequantize(), b.dequantize())
-    return ember.quantize_per_tensor(y, float(scale), int(zero_point), a.dtype)
+    y = _E.matmul(a.dequantize(), b.dequantize())
+    return _E.quantize_per_tensor(y, float(scale), int(zero_point), a.dtype)
 
 
 class PackedLinearWeight(Module):
@@ -177,7 +179,7 @@ def layer_norm(
 ) -> Tensor:
     """quantized::layer_norm: normalize the dequantized values in float, requantize."""
     y = ember.nn.functional.layer_norm(x.dequantize(), normalized_shape, weight, bias, eps)
-    return ember.quantize_per_tensor(y, float(output_scale), int(output_zero_point), x.dtype)
+    return _E.quantize_per_tensor(y, float(output_scale), int(output_zero_point), x.dtype)
 
 
 class QuantizedLayerNorm(ember.nn.LayerNorm):

@@ -16,6 +16,8 @@ from .....nn.modules import conv as _conv
 from .....nn.modules.linear import Linear as _Linear
 from .....nn.modules.module import Module
 
+_E: Any = ember  # ops are published on ember at import time
+
 __all__ = ["Conv1d", "Conv2d", "Linear", "ReferenceQuantizedModule"]
 
 _AFFINE = {
@@ -75,11 +77,11 @@ class ReferenceQuantizedModule(Module):
         """The weight as a quantized tensor with the stored qparams."""
         w = self.weight.detach()
         if self.weight_qscheme is ember.per_tensor_affine:
-            return ember.quantize_per_tensor(
+            return _E.quantize_per_tensor(
                 w, float(self.weight_scale), int(self.weight_zero_point), self.weight_dtype
             )
         if self.weight_qscheme is ember.per_channel_affine:
-            return ember.quantize_per_channel(
+            return _E.quantize_per_channel(
                 w,
                 self.weight_scale.double(),
                 self.weight_zero_point.long(),
