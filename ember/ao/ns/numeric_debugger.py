@@ -135,12 +135,14 @@ def _copy_eval(m: Module) -> Module:
 
 
 def _layer_names(quantized: GraphModule) -> list[str]:
+    """Submodules of the quantized model that compute on quantized tensors (or are reference
+    quantized modules), in graph order; float modules left in the model are not layers."""
     out = []
     mods = dict(quantized.named_modules())
     for node in quantized.graph.nodes:
         if node.op == "call_module":
             mod = mods[str(node.target)]
-            if type(mod).__module__.startswith(("ember.ao.nn", "ember.ao.quantization.fx")):
+            if ".quantized" in type(mod).__module__ or "quantized_ops" in type(mod).__module__:
                 out.append(str(node.target))
     return list(dict.fromkeys(out))
 
