@@ -141,6 +141,36 @@ def _lower_weighted_modules(model: GraphModule, qmap: dict[str, Any]) -> None:
         model.graph.erase_node(z_node)
 
 
+def _lower_dynamic_weighted_modules(model: GraphModule) -> None:
+    """x -> quantize_per_tensor_dynamic -> dequantize -> reference Linear => dynamic Linear."""
+    from ...nn.quantized import dynamic as nnqd
+
+    modules = dict(model.named_modules(remove_duplicate=False))
+    for n in list(model.graph.nodes):
+        mod: Any = _module(n, modules)
+        if type(mod) not in (nnqr.Linear, nni.LinearReLU):
+            continue
+        dq = n.args[0]
+        if not _is_dq(dq):
+            continue
+        q = dq.args[0]
+        if q.op != "call_function" or q.target is not _E.quantize_per_tensor_dynamic:
+            continue
+        if q.args[1] not in (_E.quint8, _E.qint8, _E.float16):
+            continue
+        if type(mod) is nni.LinearReLU:
+            if type(mod[0]) is not nnqr.Linear:
+                continue
+            ref, q_cls = mod[0], qops.DynamicQuantizedLinearReLU
+        else:
+            ref, q_cls = mod, nnqd.Linear
+        qmod = q_cls(ref.in_features, ref.out_features, dtype=ref.weight_dtype)
+        qmod.set_weight_bias(ref.get_quantized_weight(), ref.bias)
+        pname, name = parent_name(str(n.target))
+        setattr(modules[pname], name, qmod)
+        n.replace_input_with(dq, q.args[0])
+
+
 def _lower_functional_linear(model: GraphModule, qmap: dict[str, Any]) -> None:
     modules = dict(model.named_modules(remove_duplicate=False))
     for n in list(model.graph.nodes):
@@ -418,6 +448,7 @@ def lower_to_fbgemm(
 ) -> GraphModule:
     """Replace reference patterns by fbgemm/x86 quantized modules and ops (in place)."""
     _lower_weighted_modules(model, qconfig_map)
+    _lower_dynamic_weighted_modules(model)
     _lower_functional_linear(model, qconfig_map)
     _lower_binary_ops(model, qconfig_map)
     _skip_dq_before_metadata(model)

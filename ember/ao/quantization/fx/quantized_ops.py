@@ -227,3 +227,20 @@ class QuantizedLayerNorm(ember.nn.LayerNorm):
             mod.eps,
             mod.elementwise_affine,
         )
+
+
+def _dynamic_linear_cls() -> Any:
+    from ...nn.quantized.dynamic import Linear
+
+    return Linear
+
+
+class DynamicQuantizedLinearReLU(_dynamic_linear_cls()):  # type: ignore[misc]
+    """Dynamically quantized Linear followed by ReLU on its float output
+    (torch.ao.nn.intrinsic.quantized.dynamic.LinearReLU)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return super().forward(x).relu()
+
+    def _get_name(self) -> str:
+        return "DynamicQuantizedLinearReLU"

@@ -114,9 +114,14 @@ def get_qparam_dict(observer: Any) -> dict[str, Any]:
     import ember
 
     obs = getattr(observer, "activation_post_process", observer)
+    from ..observer import PlaceholderObserver
+
+    qscheme = getattr(obs, "qscheme", None)
+    d: dict[str, Any] = {"qscheme": qscheme, "dtype": obs.dtype}
+    if qscheme is None or isinstance(obs, PlaceholderObserver):
+        return {"qscheme": None, "dtype": obs.dtype}  # float16 weights: nothing to compute
     scale, zp = obs.calculate_qparams()
-    qscheme = obs.qscheme
-    d: dict[str, Any] = {"qscheme": qscheme, "dtype": obs.dtype, "scale": scale, "zero_point": zp}
+    d.update(scale=scale, zero_point=zp)
     if qscheme in (ember.per_channel_affine, ember.per_channel_symmetric):
         d["axis"] = obs.ch_axis
     for k in ("quant_min", "quant_max"):

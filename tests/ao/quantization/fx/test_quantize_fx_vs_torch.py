@@ -247,3 +247,32 @@ def test_functional_ops_match_torch() -> None:
             _assert_ints_match(
                 np.rint(a / step).astype(np.int64), np.rint(b / step).astype(np.int64), "output"
             )
+
+
+@pytest.mark.parametrize("qconfig", ["default_dynamic_qconfig", "float16_dynamic_qconfig"])
+@pytest.mark.parametrize("name", ["mlp", "gpt"])
+def test_dynamic_quantization_matches_torch(name: str, qconfig: str) -> None:
+    """A global dynamic qconfig: Linear (and fused LinearReLU) become dynamic quantized
+    modules; everything else stays float."""
+    from ember.ao import quantization as eaq
+
+    em, tm, data = build_pair(name)
+    pe = prepare_fx(
+        em, eaq.QConfigMapping().set_global(getattr(eaq, qconfig)), (ember.from_numpy(data[0]),)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(
+            tm, tq.QConfigMapping().set_global(getattr(tq, qconfig)), (torch.from_numpy(data[0]),)
+        )
+    assert node_kinds(ember, pe) == node_kinds(torch, pt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ce, ct = convert_fx(pe), tqfx.convert_fx(pt)
+    kinds = node_kinds(ember, ce)
+    assert kinds == node_kinds(torch, ct)
+    assert any(k.startswith("DynamicQuantizedLinear") for _, k in kinds)
+    with ember.no_grad(), torch.no_grad():
+        ye = ce(ember.from_numpy(data[1])).numpy()
+        yt = ct(torch.from_numpy(data[1])).numpy()
+    np.testing.assert_allclose(ye, yt, rtol=1e-5, atol=1e-6)

@@ -76,6 +76,8 @@ class ReferenceQuantizedModule(Module):
     def get_quantized_weight(self) -> Tensor:
         """The weight as a quantized tensor with the stored qparams."""
         w = self.weight.detach()
+        if self.weight_dtype == ember.float16:
+            return w.to(ember.float16)
         if self.weight_qscheme is ember.per_tensor_affine:
             return _E.quantize_per_tensor(
                 w, float(self.weight_scale), int(self.weight_zero_point), self.weight_dtype
@@ -97,6 +99,8 @@ class ReferenceQuantizedModule(Module):
         """The weight quantized and dequantized again (what the quantized kernel computes with)."""
         if self.weight_dtype in (ember.quint8, ember.qint8, ember.qint32):
             return self.get_quantized_weight().dequantize()
+        if self.weight_dtype == ember.float16:
+            return self.get_quantized_weight().float()
         return self.weight
 
 
