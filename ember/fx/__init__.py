@@ -15,10 +15,11 @@ from ._symbolic_trace import PH, Tracer, symbolic_trace, wrap
 from .graph import Graph
 from .graph_module import GraphModule
 from .interpreter import Interpreter, Transformer
-from .node import Node, map_arg
+from .node import Node, has_side_effect, map_arg
 from .proxy import Proxy, TraceError, UntraceableError
 from .subgraph_rewriter import replace_pattern
 
 __all__ = ["symbolic_trace", "Tracer", "wrap", "PH", "Graph", "GraphModule", "Node", "Proxy",
-           "Interpreter", "Transformer", "map_arg", "TraceError", "UntraceableError", "explain",
-           "ExplainReport", "replace_pattern", "passes", "subgraph_rewriter"]
+           "Interpreter", "Transformer", "map_arg", "has_side_effect", "TraceError",
+           "UntraceableError", "explain", "ExplainReport", "replace_pattern", "passes",
+           "subgraph_rewriter"]

@@ -125,7 +125,7 @@ def _attr_path(root: str, target: str) -> str:
     out = root
     for atom in target.split("."):
         out = f"{out}.{atom}" if _IDENT.match(atom) and not keyword.iskeyword(atom) \
-            else f"getattr({out}, {atom!r})"
+            else f'getattr({out}, "{atom}")' if '"' not in atom else f"getattr({out}, {atom!r})"
     return out
 
 
@@ -190,7 +190,7 @@ def _node_expr(n: Node, root: str, g: _Globals) -> str:
             obj = f"({obj})"
         return f"{obj}.{t}({_call_args(args[1:], kwargs, g)})"
     if op == "call_function":
-        fmt = _OPERATOR_FORMATS.get(t) if not kwargs else None
+        fmt = _OPERATOR_FORMATS.get(t) if not kwargs and type(t).__hash__ is not None else None
         if fmt is not None and fmt.count("{}") == len(args):
             return fmt.format(*(format_arg(a, g) for a in args))
         if (t is builtins.getattr and len(args) == 2 and isinstance(args[1], str)

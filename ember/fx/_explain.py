@@ -153,7 +153,7 @@ def explain(module: Module, *example_inputs: Any, concrete_args: dict[str, Any] 
             return np.asarray(value) if known else np.zeros(())
         if not known:
             return _GUESS[kind]
-        conv = {"bool": bool, "len": len, "int": int, "float": float, "complex": complex,
+        conv: Any = {"bool": bool, "len": len, "int": int, "float": float, "complex": complex,
                 "index": operator.index}[kind]
         return conv(value)
 

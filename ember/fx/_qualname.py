@@ -41,8 +41,9 @@ def qualified_name(obj: Any) -> str:
     name = _index.get(id(obj))
     if name is not None:
         return name
-    if getattr(builtins, getattr(obj, "__name__", ""), None) is obj:
-        return obj.__name__
+    fname = str(getattr(obj, "__name__", ""))
+    if getattr(builtins, fname, None) is obj:
+        return fname
     mod = getattr(obj, "__module__", None)
     qn = getattr(obj, "__qualname__", None) or getattr(obj, "__name__", None)
     if mod is None or qn is None:

@@ -23,6 +23,7 @@ from ..nn.modules.module import Module
 from ..nn.parameter import Parameter
 from ._user_frame import STOP_CODES
 from .graph import Graph
+from .node import has_side_effect
 from .proxy import _ATOMIC, ParameterProxy, Proxy, TracerBase
 
 __all__ = ["Tracer", "symbolic_trace", "wrap", "PH", "PHBase"]
@@ -41,14 +42,18 @@ class PHBase:
 PH = PHBase()
 
 
-def _assert_specialized(value: Any, expected: Any, name: str) -> None:
-    """Guard inserted for a concrete_args value: the traced code is only valid for it."""
-    if not (value is expected or (expected is not None and value == expected)):
-        raise AssertionError(f"{name} has been specialized to have value {expected!r} but got "
-                             f"another value ({value!r})")
+@has_side_effect
+def _assert_is_none(value: Any, msg: str) -> None:
+    """Guard for a concrete_args value of None (torch.fx's node of the same name)."""
+    if value is not None:
+        raise AssertionError(msg)
 
 
-_assert_specialized._fx_impure = True  # type: ignore[attr-defined]
+@has_side_effect
+def _assert(condition: Any, message: str) -> None:
+    """Guard for a concrete_args scalar: `_assert(x == value, msg)`, as torch._assert."""
+    if not condition:
+        raise AssertionError(message)
 
 
 class _Patcher:
@@ -182,7 +187,8 @@ class Tracer(TracerBase):
             if name is not None:
                 p = parameter_proxy_cache.get(name)
                 if p is None:
-                    factory = ((lambda node: ParameterProxy(self, node, name, attr_val))
+                    pname: str = name
+                    factory = ((lambda node: ParameterProxy(self, node, pname, attr_val))
                                if self.param_shapes_constant else None)
                     p = self.create_proxy("get_attr", name, (), {}, proxy_factory_fn=factory)
                     parameter_proxy_cache[name] = p
@@ -279,8 +285,11 @@ class Tracer(TracerBase):
         if isinstance(value, PHBase):
             return self.create_proxy("placeholder", name, default, {})
         ph = self.create_proxy("placeholder", f"{name}_1", default, {})
-        if value is None or type(value) in (bool, int, float, str):
-            self.create_proxy("call_function", _assert_specialized, (ph, value, name), {})
+        msg = f"{name} has been specialized to have value {value} but got another value"
+        if value is None:
+            self.create_proxy("call_function", _assert_is_none, (ph, msg), {})
+        elif type(value) in (bool, int, float, str, complex):
+            self.create_proxy("call_function", _assert, (ph == value, msg), {})
         else:
             warnings.warn(f"fx: could not add a check that input {name} equals the concrete "
                           "value it was specialized to; passing another value is unchecked",
@@ -342,6 +351,8 @@ class Tracer(TracerBase):
         return self.graph
 
     def _autowrap(self, patcher: _Patcher, g: dict) -> None:
+        for name in g.get("__fx_wrapped__", ()):  # generated code (a GraphModule) traced again
+            patcher.patch(g, name, _create_wrapped_func(g[name]))
         ids = self._autowrap_function_ids
         if not ids:
             return

@@ -7,7 +7,6 @@ Differs from torch.fx: `eliminate_dead_code` keeps in-place and other side-effec
 from __future__ import annotations
 
 import builtins
-import contextlib
 import copy
 import inspect
 import keyword
@@ -100,6 +99,7 @@ class Graph:
 
     def __init__(self, owning_module: Any = None, tracer_cls: type | None = None,
                  tracer_extras: dict | None = None) -> None:
+        self._version = 0  # bumped by every edit; see Interpreter's plan cache
         self._root = Node(self, "", "root", "", (), {})
         self._len = 0
         self._ns = _Namespace()
@@ -121,7 +121,7 @@ class Graph:
                     kwargs: dict | None = None, name: str | None = None,
                     type_expr: Any = None) -> Node:
         if op not in OPCODES:
-            raise ValueError(f"fx: unknown opcode {op!r}; expected one of {OPCODES}")
+            raise AssertionError(f"fx: unknown opcode {op!r}; expected one of {OPCODES}")
         candidate = name if name is not None else self._target_to_str(target)
         n = Node(self, self._ns.create_name(candidate), op, target,
                  () if args is None else args, {} if kwargs is None else kwargs, type_expr)
@@ -194,6 +194,7 @@ class Graph:
         to_erase._remove_from_list()
         to_erase._erased = True
         self._len -= 1
+        self._version += 1
         to_erase._update_args_kwargs((), {})
 
     def node_copy(self, node: Node, arg_transform: Callable[[Node], Argument] = lambda x: x

@@ -15,6 +15,7 @@ import copy
 import itertools
 import linecache
 import os
+import re
 from typing import Any
 
 from ..nn.modules.module import Module
@@ -32,6 +33,10 @@ def _exec_forward(src: str, globals_: dict) -> tuple[Any, str]:
     key = f"<eval_with_key>.{next(_keys)}"
     linecache.cache[key] = (len(src), None, src.splitlines(True), key)
     g = dict(globals_)
+    # Call targets held as globals (wrap()ed and math functions) stay leaves when this code is
+    # traced again: the Tracer patches the names listed here, as it does for wrap().
+    g["__fx_wrapped__"] = tuple(k for k, v in globals_.items()
+                                if callable(v) and not isinstance(v, type) and k != "ember")
     exec(compile(src, key, "exec"), g)
     return g["forward"], key
 
@@ -139,15 +144,13 @@ class GraphModule(Module):
         return out
 
     def _readable(self, name: str, include_stack_trace: bool) -> str:
-        lines = self._code.strip("\n").splitlines()
+        lines = self._code.strip("\n").rstrip().splitlines()
         body = []
         for i, line in enumerate(lines, start=4):
             node = self._lineno_map.get(i)
             st = node.meta.get("stack_trace") if node is not None else None
             if include_stack_trace and st:
-                last = st.strip().splitlines()
-                body.append(f"    # {last[0].strip()}" + (f": {last[1].strip()}"
-                                                           if len(last) > 1 else ""))
+                body.append("    # " + _innermost_frame_comment(st))
             body.append(line)
         text = f"class {name}(ember.nn.Module):\n" + "\n".join(
             "    " + ln if ln.strip() else "" for ln in body)
@@ -162,7 +165,7 @@ class GraphModule(Module):
 
     # ------------------------------------------------------------------ submodules
     def add_submodule(self, target: str, m: Module) -> bool:
-        """Install `m` at dotted `target`, creating empty parents; False if a parent is no Module."""
+        """Install `m` at dotted `target`, creating empty parents; False if one is no Module."""
         *prefix, field = target.split(".")
         mod: Module = self
         for item in prefix:
@@ -234,10 +237,22 @@ class GraphModule(Module):
         write_folder(self, os.fspath(folder), module_name)
 
 
+def _innermost_frame_comment(stack_trace: str) -> str:
+    """`File: path:line in fn, code: source` for the last (innermost) frame of a stack trace."""
+    lines = stack_trace.rstrip().splitlines()
+    idx = max(i for i, ln in enumerate(lines) if ln.lstrip().startswith("File "))
+    m = re.match(r'\s*File "(.*)", line (\d+), in (.*)', lines[idx])
+    code = lines[idx + 1].strip() if idx + 1 < len(lines) else ""
+    if m is None:
+        return lines[idx].strip()
+    return f"File: {m.group(1)}:{m.group(2)} in {m.group(3)}, code: {code}"
+
+
 def _annotate(e: BaseException, gm: GraphModule) -> None:
     if getattr(e, "_fx_annotated", False):
         return
-    key, tb, node = gm.__dict__.get("_code_key"), e.__traceback__, None
+    key: str = gm.__dict__.get("_code_key", "")
+    tb, node = e.__traceback__, None
     while tb is not None:
         if tb.tb_frame.f_code.co_filename == key:
             node = gm._lineno_map.get(tb.tb_lineno)

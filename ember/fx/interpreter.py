@@ -42,7 +42,7 @@ class Interpreter:
         self.current_node: Node | None = None
         self.args_iter: Iterator[Any] = iter(())
         self._plan: list[tuple[Node, tuple[Node, ...]]] | None = None
-        self._plan_graph_len = -1
+        self._plan_version = -1
 
     def _build_plan(self) -> list[tuple[Node, tuple[Node, ...]]]:
         nodes = list(self.graph.nodes)
@@ -60,9 +60,9 @@ class Interpreter:
         """Run the graph on `args`; `initial_env` pre-seeds node values (skipping those nodes)."""
         self.env = env = dict(initial_env) if initial_env else {}
         self.args_iter = iter(args)
-        if self._plan is None or self._plan_graph_len != len(self.graph.nodes):
+        if self._plan is None or self._plan_version != self.graph._version:
             self._plan = self._build_plan()
-            self._plan_graph_len = len(self.graph.nodes)
+            self._plan_version = self.graph._version
         gc = self.garbage_collect_values
         for node, dead in self._plan:
             if node in env:
@@ -184,6 +184,8 @@ def _note(e: BaseException, node: Node) -> None:
         f"\nOriginal traceback:\n{st.rstrip()}" if st else "")
     if hasattr(e, "add_note"):
         e.add_note(msg)
+    elif e.args and isinstance(e.args[0], str):  # Python 3.10: no notes
+        e.args = (e.args[0] + "\n" + msg,) + e.args[1:]
 
 
 class Transformer(Interpreter):

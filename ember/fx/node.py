@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .graph import Graph
 
-__all__ = ["Node", "map_arg", "map_aggregate", "Argument", "Target"]
+__all__ = ["Node", "map_arg", "map_aggregate", "has_side_effect", "Argument", "Target"]
 
 Argument = Any
 Target = Any
@@ -30,10 +30,19 @@ _IMPURE_NAMES = {
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "randint_like",
     "bernoulli", "multinomial", "normal", "poisson", "dropout", "dropout1d", "dropout2d",
     "dropout3d", "alpha_dropout", "feature_alpha_dropout", "rrelu", "manual_seed", "seed",
-    "set_rng_state", "print", "_assert", "_assert_specialized", "backward", "copy_",
+    "set_rng_state", "print", "_assert", "_assert_is_none", "backward", "copy_",
     "set_", "uniform_", "normal_", "exponential_", "geometric_", "cauchy_", "log_normal_",
     "random_", "bernoulli_", "requires_grad_", "retain_grad", "register_hook",
 }
+
+
+_side_effectful_functions: set[Callable] = set()
+
+
+def has_side_effect(fn: Callable) -> Callable:
+    """Mark a call_function target as side-effecting: dead-code elimination keeps its calls."""
+    _side_effectful_functions.add(fn)
+    return fn
 
 
 def map_aggregate(a: Any, fn: Callable[[Any], Any]) -> Any:
@@ -120,6 +129,7 @@ class Node:
         if x is self:
             return
         x._remove_from_list()
+        self.graph._version += 1
         p = self._prev
         p._next, x._prev, x._next, self._prev = x, p, self, x
 
@@ -154,6 +164,7 @@ class Node:
         return list(self._input_nodes)
 
     def _update_args_kwargs(self, args: tuple, kwargs: dict) -> None:
+        self.graph._version += 1  # cached plans (Interpreter) notice edits
         for old in self._input_nodes:
             old.users.pop(self, None)
         self._args, self._kwargs = args, kwargs
@@ -225,10 +236,12 @@ class Node:
             return name.endswith("_") and not name.endswith("__") or name in _IMPURE_NAMES \
                 or name in ("__setitem__", "__iadd__", "__isub__", "__imul__", "__itruediv__")
         target = self.target
-        if target in _INPLACE_OPERATORS or target is builtins.print:
-            return True
-        if getattr(target, "_fx_impure", False):
-            return True
+        try:
+            if target in _INPLACE_OPERATORS or target in _side_effectful_functions \
+                    or target is builtins.print:
+                return True
+        except TypeError:  # an unhashable callable: not registered
+            pass
         name = getattr(target, "__name__", "")
         if name.endswith("_") and not name.endswith("__"):
             return True

@@ -258,7 +258,7 @@ def _known_length(node: Node) -> int | None:
     name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
     if node.op not in ("call_method", "call_function") or name not in ("split", "tensor_split"):
         return None
-    arg = node.args[1] if len(node.args) > 1 else node.kwargs.get(
+    arg: Any = node.args[1] if len(node.args) > 1 else node.kwargs.get(
         "split_size_or_sections", node.kwargs.get("indices_or_sections",
                                                   node.kwargs.get("sections")))
     if type(arg) in (list, tuple) and all(type(e) is int for e in arg):
@@ -290,8 +290,8 @@ class Attribute(Proxy):
         self.root, self.attr, self.tracer = root, attr, root.tracer
         self._node: Node | None = None
 
-    @property  # type: ignore[override]
-    def node(self) -> Node:
+    @property
+    def node(self) -> Node:  # type: ignore[override]
         if self._node is None:
             self._node = self.tracer.create_proxy("call_function", builtins.getattr,
                                                   (self.root, self.attr), {}).node

@@ -103,12 +103,12 @@ def replace_pattern(gm: GraphModule, pattern: Callable | GraphModule,
                 if rn.op == "placeholder":
                     continue
                 if rn.op == "output":
-                    new = map_arg(rn.args[0], lambda x: val_map[x])
+                    new = map_arg(rn.args[0], val_map.__getitem__)
                     break
                 if rn.op in ("get_attr", "call_module") and isinstance(replacement,
                                                                         GraphModule):
                     _copy_target(replacement, gm, rn.target)
-                val_map[rn] = graph.node_copy(rn, lambda x: val_map[x])
+                val_map[rn] = graph.node_copy(rn, val_map.__getitem__)
         gn.replace_all_uses_with(new)
         inner_nodes = {v for k, v in match.nodes_map.items() if k.op != "placeholder"}
         for n in [n for n in reversed(graph.nodes) if n in inner_nodes]:

@@ -7,7 +7,6 @@ DOT source as a string. SVG needs the `dot` program or the `graphviz` Python pac
 from __future__ import annotations
 
 import shutil
-import subprocess
 from typing import Any
 
 from ..graph import Graph
@@ -25,7 +24,7 @@ def _graph(g: Any) -> Graph:
 
 def _label(n: Node) -> str:
     target = n._pretty_print_target()
-    meta = n.meta.get("tensor_meta")
+    meta: Any = n.meta.get("tensor_meta")
     shape = f"\\n{list(meta.shape)} {meta.dtype}" if hasattr(meta, "shape") else ""
     return f"{n.name}\\n{n.op}: {target}{shape}".replace('"', '\\"')
 
@@ -72,6 +71,8 @@ def to_svg(g: Any, name: str = "fx_graph") -> str:
     dot = to_dot(g, name)
     exe = shutil.which("dot")
     if exe:
+        import subprocess  # only when drawing: keeps `import ember` fast
+
         done = subprocess.run([exe, "-Tsvg"], input=dot.encode(), capture_output=True,
                               check=False)
         if done.returncode != 0:

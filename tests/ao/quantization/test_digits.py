@@ -108,7 +108,7 @@ def test_float_ptq_qat_accuracies_match_torch(digits, trained):
     for m, lib in ((t, torch), (e, ember)):
         m.train()
         m.qconfig = lib.quantization.get_default_qat_qconfig("fbgemm")
-        lib.quantization.fuse_modules_qat(m, FUSE, inplace=True)
+        lib.ao.quantization.fuse_modules_qat(m, FUSE, inplace=True)
         lib.quantization.prepare_qat(m, inplace=True)
         opts.append(lib.optim.SGD(m.parameters(), lr=0.02, momentum=0.9))
     rng = np.random.default_rng(2)

@@ -3,6 +3,8 @@ convert swaps, quantize_dynamic/QuantWrapper/add_quant_dequant structure, hooks,
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -68,9 +70,14 @@ def test_convert_swaps_like_torch_and_removes_qconfig():
     ct, ce = tq.convert(t), eq.convert(e)
     assert _types(ce) == _types(ct)
     assert not any(hasattr(c, "qconfig") for c in ce.modules())
-    assert repr(ce).replace("ember.", "torch.") == repr(ct)
+    # scales come from float activations: compare them to 4 digits, the rest exactly
+    assert _rounded(repr(ce).replace("ember.", "torch.")) == _rounded(repr(ct))
     # not in place: the observed model still has its observers
     assert hasattr(e.conv, "activation_post_process")
+
+
+def _rounded(text):
+    return re.sub(r"\d+\.\d+(e-?\d+)?", lambda m: f"{float(m.group()):.4g}", text)
 
 
 def test_quantize_dynamic_structure_and_repr():

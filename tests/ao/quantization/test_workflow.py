@@ -43,7 +43,7 @@ def test_dynamic_workflow(dtype):
             assert we.q_scale() == wt.q_scale()
     for x in _data((8, 20)):
         got = qe(ember.from_numpy(x)).numpy()
-        ref = qt(torch.from_numpy(x)).numpy()
+        ref = qt(torch.from_numpy(x)).detach().numpy()
         if dtype == "qint8":
             # Tanh between the layers runs in float: allow its ulp differences to move a
             # later layer's dynamic qparams
@@ -144,14 +144,15 @@ def test_static_workflow():
             if ot.is_quantized:
                 assert_same_ints(outs_e[name], to_ember(ot))
         np.testing.assert_allclose(ye.numpy(), yt.numpy(), atol=2 * e.fc2.scale)
-        assert np.mean(ye.numpy() == yt.numpy()) > 0.99
+        # equal integers; the output scales may differ in the last float bit
+        assert np.mean(np.isclose(ye.numpy(), yt.numpy(), rtol=1e-5, atol=1e-6)) > 0.99
 
 
 def _qat_pair():
     t, e = static_net(torch), static_net(ember)
     randomize_bn(t)
     copy_weights(t, e)
-    for m, q in ((t, torch.quantization), (e, ember.quantization)):
+    for m, q in ((t, torch.ao.quantization), (e, ember.quantization)):
         m.train()
         m.qconfig = q.get_default_qat_qconfig("fbgemm")
         q.fuse_modules_qat(m, FUSE, inplace=True)
@@ -180,4 +181,4 @@ def test_qat_workflow_trajectory_and_convert():
     x = rng.standard_normal((6, 1, 8, 8)).astype(np.float32)
     yt, ye = ct(torch.from_numpy(x)).numpy(), ce(ember.from_numpy(x)).numpy()
     np.testing.assert_allclose(ye, yt, atol=3 * ce.fc2.scale)
-    assert np.mean(ye == yt) > 0.9
+    assert np.mean(np.isclose(ye, yt, rtol=1e-5, atol=1e-6)) > 0.9

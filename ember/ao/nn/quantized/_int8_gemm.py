@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["int8_linear", "requantize", "dequantize_acc", "choose_qparams_dynamic",
+__all__ = ["int8_linear", "row_l1", "requantize", "dequantize_acc", "choose_qparams_dynamic",
            "quantize_dynamic_input"]
 
 _EXACT_F32 = 1 << 24
@@ -25,11 +25,14 @@ def _weight_as_float(w_q: np.ndarray, w_zp: np.ndarray | int) -> np.ndarray:
     return np.subtract(w_q, zp, dtype=np.float32)
 
 
-def int8_linear(x_q: np.ndarray, x_zp: int, w_q: np.ndarray,
-                w_zp: np.ndarray | int = 0) -> np.ndarray:
+def int8_linear(x_q: np.ndarray, x_zp: int, w_q: np.ndarray, w_zp: np.ndarray | int = 0,
+                w_row_l1: np.ndarray | None = None) -> np.ndarray:
     """Exact int32 (M, N) = (x_q - x_zp) @ (w_q - w_zp).T for x_q uint8 (M, K), w_q int8 (N, K).
 
-    w_zp is a scalar or one zero point per output row (per-channel weights).
+    w_zp is a scalar or one zero point per output row (per-channel weights). w_row_l1, the
+    sum over k of |w_q - w_zp| per row (computed once when a weight is packed), bounds every
+    partial sum by max|x - x_zp| * max(w_row_l1): when that is below 2**24 one float32 GEMM
+    is exact whatever K is; otherwise K is cut into chunks bounded by the worst case.
     """
     m, k = x_q.shape
     n = w_q.shape[0]
@@ -37,7 +40,9 @@ def int8_linear(x_q: np.ndarray, x_zp: int, w_q: np.ndarray,
         return np.zeros((m, n), dtype=np.int32)
     xf = np.subtract(x_q, np.float32(x_zp), dtype=np.float32)
     wf = _weight_as_float(w_q, w_zp)
-    x_max = max(float(np.max(xf)), -float(np.min(xf)), 1.0)
+    x_max = max(float(xf.max()), -float(xf.min()), 1.0)
+    if w_row_l1 is not None and x_max * float(w_row_l1.max(initial=0)) <= _EXACT_F32:
+        return (xf @ wf.T).astype(np.int32)
     w_max = max(float(np.max(wf)), -float(np.min(wf)), 1.0) if np.ndim(w_zp) or w_zp else 128.0
     chunk = max(1, int(_EXACT_F32 // (x_max * w_max)))
     if chunk >= k:
@@ -46,6 +51,14 @@ def int8_linear(x_q: np.ndarray, x_zp: int, w_q: np.ndarray,
     for s in range(0, k, chunk):
         acc += (xf[:, s:s + chunk] @ wf[:, s:s + chunk].T).astype(np.int32)
     return acc
+
+
+def row_l1(w_q: np.ndarray, w_zp: np.ndarray | int = 0) -> np.ndarray:
+    """sum_k |w_q[n, k] - w_zp[n]| per row as float64: the bound int8_linear uses."""
+    w = w_q.reshape(w_q.shape[0], -1).astype(np.int32)
+    if np.ndim(w_zp) or w_zp:
+        w = w - np.asarray(w_zp, dtype=np.int32).reshape(-1, 1)
+    return np.abs(w).sum(axis=1, dtype=np.float64)
 
 
 def requantize(acc: np.ndarray, act_times_w_scale: np.ndarray, bias: np.ndarray | None,

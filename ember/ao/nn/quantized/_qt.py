@@ -14,6 +14,7 @@ import numpy as np
 import ember
 
 from ...._tensor import Tensor
+from ._int8_gemm import row_l1
 from ....ops.quantize import _make_per_channel_quantized_tensor, _make_per_tensor_quantized_tensor
 
 PER_TENSOR = ("per_tensor_affine", "per_tensor_symmetric")
@@ -52,7 +53,7 @@ class PackedWeight:
     scales in float32, which the requantization multiplier is built from.
     """
 
-    __slots__ = ("values", "scales", "zero_points", "scheme", "axis", "qscale", "qzp")
+    __slots__ = ("values", "scales", "zero_points", "scheme", "axis", "qscale", "qzp", "l1")
     qscale: Any
     qzp: Any
 
@@ -76,6 +77,7 @@ class PackedWeight:
             self.scales = self.qscale.astype(np.float32)
             zps = self.qzp
             self.zero_points = 0 if not np.any(zps) else zps
+        self.l1 = row_l1(self.values, self.zero_points)
 
     def tensor(self) -> Tensor:
         """The weight as a quantized tensor again (what `module.weight()` returns)."""

@@ -45,6 +45,24 @@ def test_int8_linear_worst_case_needs_chunking():
     assert got[0, 0] == 255 * -128 * k
 
 
+def test_int8_linear_row_l1_bound():
+    # typical weights: the L1 bound lets K=3072 run as one GEMM, still exact
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 128, (5, 3072)).astype(np.uint8)
+    w = np.clip(np.rint(rng.standard_normal((7, 3072)) * 30), -127, 127).astype(np.int8)
+    l1 = G.row_l1(w)
+    assert 64 * l1.max() <= 2**24  # the single-GEMM branch is taken
+    np.testing.assert_array_equal(G.int8_linear(x, 64, w, 0, l1), _ref_acc(x, 64, w, 0))
+    # worst case with the bound given: falls back to chunks, still exact
+    xw = np.full((2, 4096), 255, np.uint8)
+    ww = np.full((3, 4096), -128, np.int8)
+    np.testing.assert_array_equal(G.int8_linear(xw, 0, ww, 0, G.row_l1(ww)),
+                                  _ref_acc(xw, 0, ww, 0))
+    zps = np.arange(7) - 3
+    np.testing.assert_array_equal(G.row_l1(w, zps),
+                                  np.abs(w.astype(np.int64) - zps[:, None]).sum(1))
+
+
 def test_int8_linear_per_row_zero_points():
     rng = np.random.default_rng(1)
     x = rng.integers(0, 256, (4, 3000)).astype(np.uint8)

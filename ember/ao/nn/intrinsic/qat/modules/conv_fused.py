@@ -25,7 +25,8 @@ from ...modules import fused as nni
 __all__ = ["ConvBn2d", "ConvBnReLU2d", "ConvReLU2d", "freeze_bn_stats", "update_bn_stats"]
 
 
-class _ConvBnNd(_fconv.Conv2d):
+class _ConvBnNd(_fconv.Conv2d, nni._FusedModule):
+    # a _FusedModule like torch's, so prepare/convert treat it as one unit and leave its bn
     _version = 2
     _FLOAT_MODULE: Any = nni.ConvBn2d
     _FLOAT_CONV_MODULE: Any = _fconv.Conv2d

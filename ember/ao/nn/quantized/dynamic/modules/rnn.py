@@ -47,9 +47,13 @@ def _weight_observer(mod: Any) -> Any:
     return default_dynamic_qconfig.weight
 
 
-def _cell_step(mode: str, x: np.ndarray, h: np.ndarray, c: np.ndarray | None,
-               ih: LinearPackedParams, hh: LinearPackedParams) -> tuple[np.ndarray, Any]:
-    gi = dynamic_linear_np(x, ih)
+def _cell_step(mode: str, x: np.ndarray | None, h: np.ndarray, c: np.ndarray | None,
+               ih: LinearPackedParams, hh: LinearPackedParams,
+               gi: np.ndarray | None = None) -> tuple[np.ndarray, Any]:
+    """One step; `gi` is the input projection when precomputed for the whole sequence."""
+    if gi is None:
+        assert x is not None
+        gi = dynamic_linear_np(x, ih)
     gh = dynamic_linear_np(h, hh)
     if mode == "LSTM":
         i, f, g, o = np.split(gi + gh, 4, axis=1)
@@ -177,9 +181,13 @@ class _RNNBase(Module):
                 h = h0[k]
                 c = c0[k] if c0 is not None else None
                 seq = np.empty((steps, batch, self.hidden_size), np.float32)
+                # torch projects the whole sequence through w_ih at once (one set of dynamic
+                # qparams for all steps), then runs w_hh step by step
+                flat = np.ascontiguousarray(layer_in.reshape(steps * batch, -1))
+                gi_all = dynamic_linear_np(flat, wv.ih).reshape(steps, batch, -1)
                 order = range(steps - 1, -1, -1) if d == 1 else range(steps)
                 for t in order:
-                    h, c2 = _cell_step(self._MODE, layer_in[t], h, c, wv.ih, wv.hh)
+                    h, c2 = _cell_step(self._MODE, None, h, c, wv.ih, wv.hh, gi_all[t])
                     c = c2 if c2 is not None else c
                     seq[t] = h
                 outs.append(seq)
