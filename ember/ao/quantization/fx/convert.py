@@ -214,6 +214,42 @@ def _convert_weighted_module(
         setattr(modules[pname], name, ref)
 
 
+def _convert_custom_module(
+    node: Node,
+    graph: Graph,
+    modules: dict[str, Any],
+    custom_map: dict[Any, Any],
+    static_custom: set[Node],
+) -> None:
+    """Observed custom module -> quantized class.from_observed; a statically quantized one
+    takes the quantized input (its dequantize is dropped) and keeps its output observer."""
+    observed: Any = modules[str(node.target)]
+    qconfig = getattr(observed, "qconfig", None)
+    act_dtype = qconfig_dtypes(qconfig)[0] if qconfig is not None else None
+    act_dynamic = qconfig_dtypes(qconfig)[2] if qconfig is not None else False
+    if act_dtype in (ember.quint8, ember.qint8, ember.qint32) and not act_dynamic:
+        static_custom.add(node)
+        prev = node.args[0]
+        if isinstance(prev, Node) and prev.op == "call_method" and prev.target == "dequantize":
+            node.replace_input_with(prev, prev.args[0])
+            if not prev.users:
+                graph.erase_node(prev)
+        obs = next(
+            (
+                modules[str(u.target)]
+                for u in node.users
+                if u.op == "call_module" and is_activation_post_process(modules[str(u.target)])
+            ),
+            None,
+        )
+        if obs is None:
+            raise AssertionError(f"convert_fx: custom module {node.target} has no output observer")
+        observed.activation_post_process = obs
+    qmod = custom_map[type(observed)].from_observed(observed)
+    pname, name = parent_name(str(node.target))
+    setattr(modules[pname], name, qmod)
+
+
 def _run_weight_observers(model: GraphModule, backend: BackendConfig) -> None:
     """Observe the weights of functional linear/conv (their observers saw no data in prepare)."""
     cfg = backend._pattern_complex_format_to_config
@@ -326,6 +362,7 @@ def convert(
     fused_classes = set(get_fused_module_classes(backend_config))
     from ..stubs import DeQuantStub
 
+    static_custom: set[Node] = set()
     placeholder_idx = 0
     for node in list(model.graph.nodes):
         if node.op == "placeholder":
@@ -343,7 +380,14 @@ def convert(
         elif node.op == "call_module":
             mod: Any = modules[str(node.target)]
             if is_activation_post_process(mod):
-                _replace_observer(model, node, modules, scope, qmap)
+                if node.args[0] in static_custom:
+                    # a static custom module returns quantized values: only dequantize them
+                    with model.graph.inserting_before(node):
+                        dq = model.graph.call_method("dequantize", (node.args[0],))
+                    node.replace_all_uses_with(dq)
+                    model.graph.erase_node(node)
+                else:
+                    _replace_observer(model, node, modules, scope, qmap)
             elif isinstance(mod, DeQuantStub):
                 with model.graph.inserting_before(node):
                     dq = model.graph.call_method("dequantize", (node.args[0],))
@@ -354,9 +398,7 @@ def convert(
                     continue
                 _convert_weighted_module(node, modules, observed, qmap, backend_config)
             elif type(mod) in custom_map:
-                qmod = custom_map[type(mod)].from_observed(mod)
-                pname, name = parent_name(str(node.target))
-                setattr(modules[pname], name, qmod)
+                _convert_custom_module(node, model.graph, modules, custom_map, static_custom)
     model.graph.eliminate_dead_code()
     model = GraphModule(model, model.graph)
     if not is_reference:

@@ -602,11 +602,7 @@ def prepare(
     observed_node_names: set[str] = set()
     insert_observers_for_model(ctx, matches, pcc, backend_config, observed_node_names)
 
-    for attr in pcc.preserved_attributes:
-        setattr(model, attr, getattr(model, attr))
     observed = GraphModule(model, model.graph)
-    for attr in pcc.preserved_attributes:
-        setattr(observed, attr, getattr(model, attr))
     observed.meta["_observed_graph_module_attrs"] = ObservedGraphModuleAttrs(
         node_name_to_qconfig=node_name_to_qconfig,
         node_name_to_scope=node_name_to_scope,
