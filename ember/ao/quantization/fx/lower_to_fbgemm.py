@@ -355,19 +355,32 @@ class _QParams:
         return self.qparams
 
 
-def _special_module(mod: Any, scale: Any, zp: Any) -> Any:
-    """The quantized module for a float one that keeps no quantized weight, or None if Ember
-    has none (the pattern then stays dequantize -> float module -> quantize)."""
-    table = {
-        nn.BatchNorm2d: getattr(nnq, "BatchNorm2d", None),
-        nn.Hardswish: getattr(nnq, "Hardswish", None),
-        nn.Dropout: getattr(nnq, "Dropout", None),
-        nn.LayerNorm: qops.QuantizedLayerNorm,
-        nni.BNReLU2d: getattr(nniq, "BNReLU2d", None),
-    }
-    q_cls = table.get(type(mod))
-    if q_cls is None:
-        return None
+def _special_module_table() -> dict[Any, Any]:
+    """Float modules torch swaps for a quantized one around dq/q (its
+    SPECIAL_PATTERN_LOWER_MODULE_MAP); None where Ember has no quantized class."""
+    names = (
+        "BatchNorm2d BatchNorm3d ELU LeakyReLU Hardswish InstanceNorm1d InstanceNorm2d "
+        "InstanceNorm3d LayerNorm Dropout Softmax PReLU"
+    ).split()
+    table: dict[Any, Any] = {getattr(nn, n): None for n in names if hasattr(nn, n)}
+    table.update(
+        {
+            nn.BatchNorm2d: getattr(nnq, "BatchNorm2d", None),
+            nn.Hardswish: getattr(nnq, "Hardswish", None),
+            nn.Dropout: getattr(nnq, "Dropout", None),
+            nn.LayerNorm: qops.QuantizedLayerNorm,
+            nn.ELU: qops.QuantizedELU,
+            nn.LeakyReLU: qops.QuantizedLeakyReLU,
+            nn.Softmax: qops.QuantizedSoftmax,
+            nni.BNReLU2d: getattr(nniq, "BNReLU2d", None),
+        }
+    )
+    if hasattr(nni, "BNReLU3d"):
+        table.setdefault(nni.BNReLU3d, None)
+    return table
+
+
+def _special_module(q_cls: Any, mod: Any, scale: Any, zp: Any) -> Any:
     shim = copy.copy(mod)
     shim.__dict__["activation_post_process"] = _QParams(scale, zp)
     return q_cls.from_float(shim)
@@ -376,6 +389,7 @@ def _special_module(mod: Any, scale: Any, zp: Any) -> Any:
 def _special_pattern_replacement(model: GraphModule) -> None:
     modules = dict(model.named_modules(remove_duplicate=False))
     tables = _special_tables()
+    special_modules = _special_module_table()
     for q in list(model.graph.nodes):
         is_q = q.op == "call_function" and q.target is _E.quantize_per_tensor
         is_fp16 = (
@@ -400,13 +414,14 @@ def _special_pattern_replacement(model: GraphModule) -> None:
         if not dqs or not all(_is_dq(d) for d in dqs):
             continue
         is_default = _in_table(ref, modules, tables["default"])
-        if ref.op == "call_module" and is_default and is_q:
-            mod = modules[str(ref.target)]
+        mod = modules.get(str(ref.target)) if ref.op == "call_module" else None
+        if mod is not None and type(mod) in special_modules:
+            q_cls = special_modules[type(mod)]
+            if q_cls is None or not is_q:
+                continue  # no quantized module for it in Ember: keep dq -> float module -> q
             qmod = _special_module(
-                mod, getattr(model, q.args[1].target), getattr(model, q.args[2].target)
+                q_cls, mod, getattr(model, q.args[1].target), getattr(model, q.args[2].target)
             )
-            if qmod is None:
-                continue
             pname, name = parent_name(str(ref.target))
             setattr(modules[pname], name, qmod)
         elif ref.op == "call_function" and is_default:

@@ -244,3 +244,80 @@ class DynamicQuantizedLinearReLU(_dynamic_linear_cls()):  # type: ignore[misc]
 
     def _get_name(self) -> str:
         return "DynamicQuantizedLinearReLU"
+
+
+class _QuantizedActivation(Module):
+    """A float activation applied to the dequantized input, requantized to (scale, zero_point)
+    as torch's x86 kernels do (dequantize, float32 op, quantize)."""
+
+    _NAME = ""
+
+    def __init__(self, scale: float, zero_point: int) -> None:
+        super().__init__()
+        self.register_buffer("scale", _E.tensor(scale))
+        self.register_buffer("zero_point", _E.tensor(zero_point))
+
+    def _float_op(self, x: Tensor) -> Tensor:
+        raise NotImplementedError
+
+    def forward(self, input: Tensor) -> Tensor:  # noqa: A002 - torch's name
+        _qt.check_quantized(input, self)
+        y = self._float_op(input.dequantize())
+        return _E.quantize_per_tensor(y, float(self.scale), int(self.zero_point), input.dtype)
+
+    def _get_name(self) -> str:
+        return self._NAME
+
+
+class QuantizedELU(_QuantizedActivation):
+    """Quantized ELU (torch.ao.nn.quantized.ELU)."""
+
+    _NAME = "QuantizedELU"
+
+    def __init__(self, scale: float, zero_point: int, alpha: float = 1.0) -> None:
+        super().__init__(scale, zero_point)
+        self.alpha = alpha
+
+    def _float_op(self, x: Tensor) -> Tensor:
+        return _E.nn.functional.elu(x, self.alpha)
+
+    @classmethod
+    def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> Any:
+        s, z = mod.activation_post_process.calculate_qparams()
+        return cls(float(s), int(z), mod.alpha)
+
+
+class QuantizedLeakyReLU(_QuantizedActivation):
+    """Quantized LeakyReLU (torch.ao.nn.quantized.LeakyReLU)."""
+
+    _NAME = "QuantizedLeakyReLU"
+
+    def __init__(self, scale: float, zero_point: int, negative_slope: float = 1e-2) -> None:
+        super().__init__(scale, zero_point)
+        self.negative_slope = negative_slope
+
+    def _float_op(self, x: Tensor) -> Tensor:
+        return _E.nn.functional.leaky_relu(x, self.negative_slope)
+
+    @classmethod
+    def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> Any:
+        s, z = mod.activation_post_process.calculate_qparams()
+        return cls(float(s), int(z), mod.negative_slope)
+
+
+class QuantizedSoftmax(_QuantizedActivation):
+    """Quantized Softmax (torch.ao.nn.quantized.Softmax; x86 dequantizes and requantizes)."""
+
+    _NAME = "QuantizedSoftmax"
+
+    def __init__(self, dim: int | None = None, scale: float = 1.0, zero_point: int = 0) -> None:
+        super().__init__(scale, zero_point)
+        self.dim = dim
+
+    def _float_op(self, x: Tensor) -> Tensor:
+        return _E.nn.functional.softmax(x, self.dim)
+
+    @classmethod
+    def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> Any:
+        s, z = mod.activation_post_process.calculate_qparams()
+        return cls(mod.dim, float(s), int(z))

@@ -168,3 +168,38 @@ def build_functional_pair(seed: int = 0) -> tuple[Any, Any, list[tuple[np.ndarra
         for _ in range(3)
     ]
     return em, tm, data
+
+
+def make_ops(torch: Any) -> Any:
+    """Pooling, standalone BatchNorm, Hardswish, Dropout, fixed-qparams ops (sigmoid, tanh,
+    hardsigmoid, Softmax), hardtanh/ReLU6, mean, ELU, LeakyReLU, permute/reshape."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class Ops(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 6, 3, padding=1)
+            self.pool = nn.MaxPool2d(2)
+            self.bn = nn.BatchNorm2d(6)
+            self.hs = nn.Hardswish()
+            self.drop = nn.Dropout(0.1)
+            self.elu = nn.ELU()
+            self.lrelu = nn.LeakyReLU(0.1)
+            self.sm = nn.Softmax(dim=1)
+            self.sig = nn.Sigmoid()
+            self.relu6 = nn.ReLU6()
+            self.fc = nn.Linear(6, 4)
+
+        def forward(self, x: Any) -> Any:
+            x = self.drop(self.hs(self.bn(self.pool(self.conv(x)))))
+            x = F.max_pool2d(x, 2)
+            x = torch.sigmoid(x) + torch.tanh(x)
+            x = self.relu6(F.hardtanh(x, -1.0, 1.0))
+            y = self.fc(x.mean(dim=(2, 3)))
+            z = self.elu(y) + self.lrelu(y)
+            return self.sm(z), self.sig(y), F.hardsigmoid(y), y.permute(1, 0).reshape(-1)
+
+    return Ops()
+
+
+MODELS["ops"] = (make_ops, (16, 3, 8, 8))

@@ -28,8 +28,10 @@ eq = pytest.importorskip("ember.ao.quantization.qconfig")  # the observers/qconf
 from ember.ao.quantization.qconfig_mapping import get_default_qconfig_mapping  # noqa: E402
 from ember.ao.quantization.quantize_fx import convert_fx, prepare_fx  # noqa: E402
 
-# off-by-one integers allowed per quantized tensor (ties), as a fraction of its elements
-TIE_FRACTION = 0.02
+# off-by-one integers allowed per quantized tensor (ties), as a fraction of its elements.
+# The CNN, MLP and GPT block see none; the op zoo's mean over 2x2 windows lands exactly on .5
+# for 4 of 96 outputs, which torch's float sum rounds one way and ember the other.
+TIE_FRACTION = 0.05
 
 
 def _quantize_both(name: str, backend: str = "x86") -> dict[str, Any]:
@@ -276,3 +278,35 @@ def test_dynamic_quantization_matches_torch(name: str, qconfig: str) -> None:
         ye = ce(ember.from_numpy(data[1])).numpy()
         yt = ct(torch.from_numpy(data[1])).numpy()
     np.testing.assert_allclose(ye, yt, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("name", ["cnn", "mlp", "gpt", "ops"])
+def test_each_quantized_op_on_torch_inputs(name: str) -> None:
+    """With torch's calibration statistics copied into ember's observers, both converts start
+    from identical qparams; every quantized op then runs on torch's inputs to it. Integers are
+    equal except rounding ties, counted and bounded per op."""
+    from .nodecheck import compare_nodes, copy_observers
+
+    em, tm, data = build_pair(name)
+    pe = prepare_fx(em, get_default_qconfig_mapping("x86"), (ember.from_numpy(data[0]),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(
+            tm, tq.get_default_qconfig_mapping("x86"), (torch.from_numpy(data[0]),)
+        )
+    with ember.no_grad(), torch.no_grad():
+        for x in data:
+            pe(ember.from_numpy(x))
+            pt(torch.from_numpy(x))
+    copy_observers(pe, pt)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ce, ct = convert_fx(pe), tqfx.convert_fx(pt)
+    assert node_kinds(ember, ce) == node_kinds(torch, ct)
+    assert _qparams_in_graph(ember, ce) == _qparams_in_graph(torch, ct)  # now bitwise
+    counts = compare_nodes(ce, ct, (torch.from_numpy(data[1]),))
+    assert len(counts) >= 4
+    for node, (ties, size) in counts.items():
+        assert ties <= max(1, TIE_FRACTION * size), f"{node}: {ties}/{size} off by one"
+    total = sum(t for t, _ in counts.values())
+    print(f"{name}: {total} off-by-one integers over {sum(s for _, s in counts.values())}")
