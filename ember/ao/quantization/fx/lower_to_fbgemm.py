@@ -158,6 +158,7 @@ def _lower_dynamic_weighted_modules(model: GraphModule) -> None:
             continue
         if q.args[1] not in (_E.quint8, _E.qint8, _E.float16):
             continue
+        q_cls: Any
         if type(mod) is nni.LinearReLU:
             if type(mod[0]) is not nnqr.Linear:
                 continue
