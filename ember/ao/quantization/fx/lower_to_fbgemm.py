@@ -172,10 +172,30 @@ def _lower_dynamic_weighted_modules(model: GraphModule) -> None:
         n.replace_input_with(dq, q.args[0])
 
 
+_CONV_ARG_NAMES = ("stride", "padding", "dilation", "groups")
+
+
+def _packed_functional_weight(model: GraphModule, ref: Node, qweight: Any, relu: bool) -> Any:
+    """The prepacked weight of a functional linear/conv node (bias and conv args folded in)."""
+    bias = ref.args[2] if len(ref.args) > 2 else ref.kwargs.get("bias")
+    bias_t = _evaluate(model, bias) if isinstance(bias, Node) else bias
+    if ref.target is F.linear:
+        return qops.PackedLinearWeight(qweight, bias_t)
+    conv_args = {k: ref.kwargs[k] for k in _CONV_ARG_NAMES if k in ref.kwargs}
+    for k, v in zip(_CONV_ARG_NAMES, ref.args[3:]):
+        conv_args[k] = v
+    return qops.PackedConvWeight(qweight, bias_t, relu=relu, **conv_args)
+
+
 def _lower_functional_linear(model: GraphModule, qmap: dict[str, Any]) -> None:
+    """dq -> F.linear / F.conv1d / F.conv2d (weight quantized+dequantized) [-> relu] -> q
+    => quantized_ops.linear / conv1d / conv2d (_relu) on a prepacked weight."""
     modules = dict(model.named_modules(remove_duplicate=False))
+    ops = {F.linear: (qops.linear, qops.linear_relu, "linear"),
+           F.conv1d: (qops.conv1d, qops.conv1d_relu, "conv1d"),
+           F.conv2d: (qops.conv2d, qops.conv2d_relu, "conv2d")}  # fmt: skip
     for n in list(model.graph.nodes):
-        q, relu, ref = _match_static(n, modules, qmap, [F.linear], [0, 1])
+        q, relu, ref = _match_static(n, modules, qmap, list(ops), [0, 1])
         if q is None:
             continue
         w_dq = ref.args[1]
@@ -186,12 +206,9 @@ def _lower_functional_linear(model: GraphModule, qmap: dict[str, Any]) -> None:
             or w_q.target not in (_E.quantize_per_tensor, _E.quantize_per_channel)
         ):
             continue
-        qweight = _evaluate(model, w_q)
-        bias = ref.args[2] if len(ref.args) > 2 else ref.kwargs.get("bias")
-        bias_t = _evaluate(model, bias) if isinstance(bias, Node) else bias
-        packed = qops.PackedLinearWeight(qweight, bias_t)
-        path = ""  # torch names it after the module scope; the root is enough here
-        name = new_attr_name(model, path + "linear_packed_weight_")
+        plain, with_relu, kind = ops[ref.target]
+        packed = _packed_functional_weight(model, ref, _evaluate(model, w_q), relu is not None)
+        name = new_attr_name(model, kind + "_packed_weight_")
         model.add_submodule(name, packed)
         x_dq = ref.args[0]
         _, s_node, z_node, _ = q.args
@@ -199,7 +216,7 @@ def _lower_functional_linear(model: GraphModule, qmap: dict[str, Any]) -> None:
             w_node = model.graph.create_node("get_attr", name)
             new = model.graph.create_node(
                 "call_function",
-                qops.linear_relu if relu is not None else qops.linear,
+                with_relu if relu is not None else plain,
                 (x_dq.args[0], w_node, s_node, z_node),
                 {},
             )

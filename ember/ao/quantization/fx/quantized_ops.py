@@ -321,3 +321,56 @@ class QuantizedSoftmax(_QuantizedActivation):
     def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> Any:
         s, z = mod.activation_post_process.calculate_qparams()
         return cls(mod.dim, float(s), int(z))
+
+
+class PackedConvWeight(Module):
+    """A prepacked quantized conv weight with its bias, stride, padding, dilation and groups
+    (quantized::conv2d_prepack's result): a quantized Conv module run with the op's qparams."""
+
+    def __init__(self, qweight: Tensor, bias: Tensor | None, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, relu: bool = False) -> None:  # fmt: skip
+        from ...nn.intrinsic import quantized as nniq
+        from ...nn.quantized import modules as nnq
+
+        super().__init__()
+        dims = qweight.dim() - 2
+        if dims not in (1, 2):
+            raise NotImplementedError(f"quantized conv{dims}d is not implemented in Ember")
+        if isinstance(padding, str):
+            raise NotImplementedError("quantized conv with string padding is not implemented")
+        cls = {(1, False): nnq.Conv1d, (2, False): nnq.Conv2d,
+               (1, True): nniq.ConvReLU1d, (2, True): nniq.ConvReLU2d}[(dims, relu)]  # fmt: skip
+        out_c, in_per_group = qweight.shape[0], qweight.shape[1]
+        # a plain attribute, not a child module: the graph reaches this object by get_attr,
+        # and GraphModule.delete_all_unused_submodules drops children of get_attr targets
+        conv = cls(in_per_group * groups, out_c, tuple(qweight.shape[2:]), stride, padding,
+                        dilation, groups, bias is not None)  # fmt: skip
+        conv.set_weight_bias(qweight, None if bias is None else bias.detach().float())
+        self.__dict__["conv"] = conv
+
+    def extra_repr(self) -> str:
+        return repr(self.__dict__["conv"])
+
+    def run(self, x: Tensor, scale: Any, zero_point: Any) -> Tensor:
+        self.conv.scale, self.conv.zero_point = float(scale), int(zero_point)
+        return self.conv(x)
+
+
+def conv1d(x: Tensor, w: PackedConvWeight, scale: Any, zero_point: Any) -> Tensor:
+    """quantized::conv1d with a prepacked weight."""
+    return w.run(x, scale, zero_point)
+
+
+def conv1d_relu(x: Tensor, w: PackedConvWeight, scale: Any, zero_point: Any) -> Tensor:
+    """quantized::conv1d_relu (the ReLU is packed with the weight)."""
+    return w.run(x, scale, zero_point)
+
+
+def conv2d(x: Tensor, w: PackedConvWeight, scale: Any, zero_point: Any) -> Tensor:
+    """quantized::conv2d with a prepacked weight."""
+    return w.run(x, scale, zero_point)
+
+
+def conv2d_relu(x: Tensor, w: PackedConvWeight, scale: Any, zero_point: Any) -> Tensor:
+    """quantized::conv2d_relu (the ReLU is packed with the weight)."""
+    return w.run(x, scale, zero_point)

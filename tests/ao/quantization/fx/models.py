@@ -126,8 +126,8 @@ def build_pair(name: str, seed: int = 0) -> tuple[Any, Any, list[np.ndarray]]:
 
 
 def make_functional(torch: Any) -> Any:
-    """F.linear with parameters (no FloatFunctional, no nn.Linear), F.relu, a conv followed by
-    F.relu, F.adaptive_avg_pool2d and torch.flatten; two inputs and two outputs."""
+    """F.linear and F.conv1d/F.conv2d with parameters (no nn.Linear/Conv), F.relu after them
+    and after a conv module, F.adaptive_avg_pool2d and torch.flatten; two inputs."""
     nn, F = torch.nn, torch.nn.functional
 
     class Functional(nn.Module):
@@ -137,12 +137,18 @@ def make_functional(torch: Any) -> Any:
             self.b1 = nn.Parameter(torch.randn(8) * 0.1)
             self.w2 = nn.Parameter(torch.randn(4, 8) * 0.3)
             self.conv = nn.Conv2d(2, 3, 1)
+            self.cw = nn.Parameter(torch.randn(4, 2, 3, 3) * 0.3)
+            self.cb = nn.Parameter(torch.randn(4) * 0.1)
+            self.cw1 = nn.Parameter(torch.randn(3, 1, 2) * 0.5)
 
         def forward(self, x: Any, img: Any) -> Any:
             h = F.relu(F.linear(x, self.w1, self.b1))
             h = F.linear(h, self.w2)
             y = F.adaptive_avg_pool2d(F.relu(self.conv(img)), (2, 2))
-            return h, torch.flatten(y, 1)
+            # all positional tuples: torch's conv2d prepack rejects ints and missing args
+            c = F.relu(F.conv2d(img, self.cw, self.cb, (2, 2), (1, 1), (1, 1), 1))
+            c1 = F.conv1d(x.unsqueeze(1), self.cw1, None, 1, 0, 1, 1)
+            return h, torch.flatten(y, 1), c, c1
 
     return Functional()
 

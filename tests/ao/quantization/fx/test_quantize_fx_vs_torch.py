@@ -242,6 +242,8 @@ def test_functional_ops_match_torch() -> None:
     assert kinds == node_kinds(torch, ct)
     assert ("call_function", "quantized.linear_relu") in kinds
     assert ("call_function", "quantized.linear") in kinds
+    assert ("call_function", "quantized.conv2d_relu") in kinds
+    assert ("call_function", "quantized.conv1d") in kinds
     with ember.no_grad(), torch.no_grad():
         for a, b in zip(ce(*ee(data[1])), ct(*tt(data[1]))):
             a, b = a.numpy(), b.numpy()
