@@ -43,49 +43,55 @@ def main() -> None:
     args = ap.parse_args()
     warnings.filterwarnings("ignore")
     import torch
-    import torch.ao.quantization as tq
-    import torch.ao.quantization.quantize_fx as tqfx
 
     torch.set_num_threads(1)
     ember.set_num_threads(1)
     print(f"{'model':<6} {'step':<10} {'ember ms':>9} {'torch ms':>9} {'ratio':>6}")
     for name in ("cnn", "mlp", "gpt"):
-        em, tm, data = build_pair(name)
-        xe, xt = ember.from_numpy(data[0]), torch.from_numpy(data[0])
+        bench_model(name, args.rounds)
 
-        def prep_e() -> Any:
-            return eqfx.prepare_fx(build_pair(name)[0], eq.get_default_qconfig_mapping(), (xe,))
 
-        def prep_t() -> Any:
-            return tqfx.prepare_fx(build_pair(name)[1], tq.get_default_qconfig_mapping(), (xt,))
+def bench_model(name: str, rounds: int) -> None:
+    import torch
+    import torch.ao.quantization as tq
+    import torch.ao.quantization.quantize_fx as tqfx
 
-        pe, pt = prep_e(), prep_t()
-        for x in data:
-            pe(ember.from_numpy(x))
-            pt(torch.from_numpy(x))
+    em, tm, data = build_pair(name)
+    xe, xt = ember.from_numpy(data[0]), torch.from_numpy(data[0])
 
-        def conv_e() -> Any:
-            import copy
+    def prep_e() -> Any:
+        return eqfx.prepare_fx(build_pair(name)[0], eq.get_default_qconfig_mapping(), (xe,))
 
-            return eqfx.convert_fx(copy.deepcopy(pe))
+    def prep_t() -> Any:
+        return tqfx.prepare_fx(build_pair(name)[1], tq.get_default_qconfig_mapping(), (xt,))
 
-        def conv_t() -> Any:
-            import copy
+    pe, pt = prep_e(), prep_t()
+    for x in data:
+        pe(ember.from_numpy(x))
+        pt(torch.from_numpy(x))
 
-            return tqfx.convert_fx(copy.deepcopy(pt))
+    def conv_e() -> Any:
+        import copy
 
-        ce, ct = conv_e(), conv_t()
-        rows = [
-            ("prepare", lambda: prep_e(), lambda: prep_t(), 1),
-            ("convert", conv_e, conv_t, 1),
-            ("float fwd", lambda: em(xe), lambda: tm(xt), 20),
-            ("observe", lambda: pe(xe), lambda: pt(xt), 5),
-            ("int8 fwd", lambda: ce(xe), lambda: ct(xt), 20),
-        ]
-        with ember.no_grad(), torch.no_grad():
-            for step, fe, ft, reps in rows:
-                te, tt = best(fe, args.rounds, reps), best(ft, args.rounds, reps)
-                print(f"{name:<6} {step:<10} {te:>9.3f} {tt:>9.3f} {te / tt:>6.2f}")
+        return eqfx.convert_fx(copy.deepcopy(pe))
+
+    def conv_t() -> Any:
+        import copy
+
+        return tqfx.convert_fx(copy.deepcopy(pt))
+
+    ce, ct = conv_e(), conv_t()
+    rows = [
+        ("prepare", lambda: prep_e(), lambda: prep_t(), 1),
+        ("convert", conv_e, conv_t, 1),
+        ("float fwd", lambda: em(xe), lambda: tm(xt), 20),
+        ("observe", lambda: pe(xe), lambda: pt(xt), 5),
+        ("int8 fwd", lambda: ce(xe), lambda: ct(xt), 20),
+    ]
+    with ember.no_grad(), torch.no_grad():
+        for step, fe, ft, reps in rows:
+            te, tt = best(fe, rounds, reps), best(ft, rounds, reps)
+            print(f"{name:<6} {step:<10} {te:>9.3f} {tt:>9.3f} {te / tt:>6.2f}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """FX graph mode quantization: prepare_fx, prepare_qat_fx, convert_fx, convert_to_reference_fx,
 fuse_fx (torch.ao.quantization.quantize_fx's API).
 
-Differences from torch: standalone modules, equalization and decomposed quantize ops raise
-NotImplementedError; BackendConfig patterns naming modules Ember lacks (3-d ops) are absent.
+Differences from torch: equalization and decomposed quantize ops raise NotImplementedError;
+BackendConfig patterns naming modules Ember lacks (3-d ops) are absent.
 """
 
 from __future__ import annotations
@@ -47,15 +47,19 @@ def _prepare_fx(
     example_inputs: tuple[Any, ...],
     prepare_custom_config: PrepareCustomConfig | dict[str, Any] | None,
     backend_config: BackendConfig | dict[str, Any] | None,
+    is_standalone_module: bool = False,
 ) -> GraphModule:
     if prepare_custom_config is None:
         prepare_custom_config = PrepareCustomConfig()
     if isinstance(prepare_custom_config, dict):
         prepare_custom_config = PrepareCustomConfig.from_dict(prepare_custom_config)
     pcc = prepare_custom_config
-    skipped_names = list(pcc.non_traceable_module_names) + list(pcc.standalone_module_names)
-    skipped_classes = list(pcc.non_traceable_module_classes) + list(pcc.standalone_module_classes)
-    skipped_classes += list(pcc.float_to_observed_mapping.get(QuantType.STATIC, {}))
+    skipped_names = list(pcc.non_traceable_module_names)
+    skipped_classes = list(pcc.non_traceable_module_classes)
+    if not is_standalone_module:  # standalone and custom modules are handled at the top level
+        skipped_names += list(pcc.standalone_module_names)
+        skipped_classes += list(pcc.standalone_module_classes)
+        skipped_classes += list(pcc.float_to_observed_mapping.get(QuantType.STATIC, {}))
     preserved = _preserved(model, pcc.preserved_attributes)
     tracer = QuantizationTracer(skipped_names, skipped_classes)
     gm = GraphModule(model, tracer.trace(model))
@@ -70,6 +74,7 @@ def _prepare_fx(
         pcc,
         None,
         backend_config,
+        is_standalone_module,
     )
     _attach(prepared, preserved)
     return prepared

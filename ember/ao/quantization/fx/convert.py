@@ -24,6 +24,7 @@ from ..backend_config.utils import (
 from ..qconfig_mapping import QConfigMapping
 from ..quant_type import QuantType
 from .custom_config import ConvertCustomConfig
+from .match_utils import is_observed_standalone_module
 from .qconfig_mapping_utils import (
     generate_node_name_to_qconfig,
     qconfig_equals,
@@ -250,6 +251,29 @@ def _convert_custom_module(
     setattr(modules[pname], name, qmod)
 
 
+def _convert_standalone_module(node: Node, modules: dict[str, Any], model: GraphModule,
+                               is_reference: bool, backend: BackendConfig) -> None:  # fmt: skip
+    """Convert an observed standalone submodule on its own; inputs it takes quantized keep
+    their quantize node (the dequantize goes), a quantized output gets a dequantize."""
+    observed: Any = modules[str(node.target)]
+    attrs = observed.meta["_observed_graph_module_attrs"]
+    for idx, arg in enumerate(list(node.args)):
+        if idx in attrs.standalone_module_input_quantized_idxs:
+            if isinstance(arg, Node) and arg.op == "call_method" and arg.target == "dequantize":
+                node.replace_input_with(arg, arg.args[0])
+                if not arg.users:
+                    model.graph.erase_node(arg)
+    out_idxs = attrs.standalone_module_output_quantized_idxs
+    if out_idxs:
+        if out_idxs[0] != 0:
+            raise AssertionError("Currently only quantized output idxs = [0] is supported")
+        _insert_dequantize(node, model.graph)
+    quantized = convert(observed, is_reference, backend_config=backend, is_standalone_module=True)
+    pname, name = parent_name(str(node.target))
+    setattr(modules[pname], name, quantized)
+    modules[str(node.target)] = quantized
+
+
 def _run_weight_observers(model: GraphModule, backend: BackendConfig) -> None:
     """Observe the weights of functional linear/conv (their observers saw no data in prepare)."""
     cfg = backend._pattern_complex_format_to_config
@@ -388,6 +412,8 @@ def convert(
                     model.graph.erase_node(node)
                 else:
                     _replace_observer(model, node, modules, scope, qmap)
+            elif is_observed_standalone_module(mod):
+                _convert_standalone_module(node, modules, model, is_reference, backend_config)
             elif isinstance(mod, DeQuantStub):
                 with model.graph.inserting_before(node):
                     dq = model.graph.call_method("dequantize", (node.args[0],))

@@ -67,6 +67,15 @@ def is_match(
     return all(is_match(modules, a, p, max_uses=1) for a, p in zip(node.args, arg_matches))
 
 
+def is_observed_standalone_module(mod: Any) -> bool:
+    attrs = (
+        getattr(mod, "meta", {}).get("_observed_graph_module_attrs")
+        if hasattr(mod, "meta")
+        else None
+    )
+    return bool(attrs is not None and attrs.is_observed_standalone_module)
+
+
 def find_fusion_matches(
     graph: Graph, modules: dict[str, Module], patterns: dict[Any, Any]
 ) -> dict[str, tuple[Node, Any, Any, dict[Node, Any]]]:
@@ -163,7 +172,7 @@ def find_quant_matches(
         if (
             node.target in standalone_module_names
             or type(mod) in standalone_module_classes
-            or getattr(mod, "_is_observed_standalone_module", False)
+            or is_observed_standalone_module(mod)
         ):
             match_map[node.name] = (
                 node,

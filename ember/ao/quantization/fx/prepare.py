@@ -263,13 +263,37 @@ def _maybe_insert_input_obs_for_arg(
     return _insert_obs(ctx, arg, obs)
 
 
+def _standalone_entry(ctx: _Ctx, node: Node, pcc: PrepareCustomConfig) -> Any:
+    """The standalone config of node's module: by name, else by class (as torch looks it up)."""
+    from .custom_config import StandaloneModuleConfigEntry
+
+    entry = StandaloneModuleConfigEntry(None, (), None, None)
+    entry = pcc.standalone_module_classes.get(type(ctx.named_modules[str(node.target)]), entry)
+    return pcc.standalone_module_names.get(str(node.target), entry)
+
+
 def _standalone_config(ctx: _Ctx, node: Node, pcc: PrepareCustomConfig) -> PrepareCustomConfig:
-    entry = pcc.standalone_module_names.get(str(node.target))
-    if entry is None:
-        entry = pcc.standalone_module_classes.get(type(ctx.named_modules[str(node.target)]))
-    if entry is None or entry.prepare_custom_config is None:
-        return PrepareCustomConfig()
-    return entry.prepare_custom_config
+    return _standalone_entry(ctx, node, pcc).prepare_custom_config or PrepareCustomConfig()
+
+
+def _prepare_standalone_modules(ctx: _Ctx, matches: dict[str, Any], pcc: PrepareCustomConfig,
+                                backend: BackendConfig, is_qat: bool) -> None:  # fmt: skip
+    """Prepare each standalone submodule on its own (its own graph and qconfigs) in place."""
+    from ..quantize_fx import _prepare_fx
+
+    for last, _matched, _pattern, handler, qconfig in matches.values():
+        if handler is None or not handler.is_standalone_module():
+            continue
+        entry = _standalone_entry(ctx, last, pcc)
+        mapping = entry.qconfig_mapping or QConfigMapping().set_global(qconfig)
+        observed = _prepare_fx(
+            ctx.named_modules[str(last.target)], mapping, is_qat, entry.example_inputs,
+            entry.prepare_custom_config or PrepareCustomConfig(),
+            entry.backend_config or backend, is_standalone_module=True,
+        )  # fmt: skip
+        pname, name = parent_name(str(last.target))
+        setattr(ctx.named_modules[pname], name, observed)
+        ctx.named_modules[str(last.target)] = observed
 
 
 def _maybe_insert_output_obs(ctx: _Ctx, node: Node) -> Node | None:
@@ -569,11 +593,6 @@ def prepare(
         backend_config = get_native_backend_config()
     qconfig_mapping = copy.deepcopy(qconfig_mapping)
     pcc = prepare_custom_config
-    if pcc.standalone_module_names or pcc.standalone_module_classes:
-        raise NotImplementedError(
-            "prepare_fx: standalone modules (PrepareCustomConfig.set_standalone_module_name/"
-            "_class) are not implemented in Ember"
-        )
     patterns = sorted_patterns(get_pattern_to_quantize_handlers(backend_config))
     root_getters = {
         p: c._root_node_getter
@@ -595,10 +614,15 @@ def prepare(
     from ..quant_type import QuantType
 
     custom_classes = list(pcc.float_to_observed_mapping.get(QuantType.STATIC, {}))
+    sm_names, sm_classes = [], []
+    if not is_standalone_module:  # standalone configs apply at the top level only
+        sm_names = list(pcc.standalone_module_names)
+        sm_classes = list(pcc.standalone_module_classes)
     found = find_quant_matches(
-        model.graph, ctx.named_modules, patterns, root_getters, [], [], custom_classes
+        model.graph, ctx.named_modules, patterns, root_getters, sm_names, sm_classes, custom_classes
     )
     matches = {name: (*m, node_name_to_qconfig[name]) for name, m in found.items()}
+    _prepare_standalone_modules(ctx, matches, pcc, backend_config, is_qat)
     observed_node_names: set[str] = set()
     insert_observers_for_model(ctx, matches, pcc, backend_config, observed_node_names)
 
@@ -612,4 +636,14 @@ def prepare(
         observed_node_names=observed_node_names,
         is_observed_standalone_module=is_standalone_module,
     )
+    if is_standalone_module:
+        out = next(n for n in observed.graph.nodes if n.op == "output")
+        if not isinstance(out.args[0], Node):
+            raise AssertionError(
+                "standalone module only supports returning simple value currently (not tuple, "
+                "dict etc.)"
+            )
+        attrs = observed.meta["_observed_graph_module_attrs"]
+        attrs.standalone_module_input_quantized_idxs = pcc.input_quantized_indexes
+        attrs.standalone_module_output_quantized_idxs = pcc.output_quantized_indexes
     return observed

@@ -262,3 +262,87 @@ def test_custom_module_classes() -> None:
         np.testing.assert_allclose(
             ce(ember.from_numpy(x)).numpy(), ct(torch.from_numpy(x)).numpy(), rtol=1e-5, atol=1e-6
         )
+
+
+def _standalone_model(fw: Any) -> tuple[Any, Any]:
+    nn = fw.nn
+
+    class Standalone(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(4, 4, 1)
+            self.lin = nn.Linear(6, 6)
+
+        def forward(self, x: Any) -> Any:
+            return self.lin(self.conv(x))
+
+    class M(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(2, 4, 3)
+            self.sm = Standalone()
+            self.conv2 = nn.Conv2d(4, 2, 1)
+
+        def forward(self, x: Any) -> Any:
+            return self.conv2(self.sm(self.conv(x)))
+
+    return M(), Standalone
+
+
+@pytest.mark.parametrize("quantized_io", [True, False])
+@pytest.mark.parametrize("by", ["name", "class"])
+def test_standalone_modules(by: str, quantized_io: bool) -> None:
+    """A standalone submodule is prepared and converted as its own graph; with quantized
+    input/output indexes it takes and returns quantized tensors."""
+    pytest.importorskip("ember.ao.quantization.qconfig")
+    import ember.ao.quantization.fx.custom_config as ecc
+    from ember.ao.quantization import get_default_qconfig_mapping
+    from ember.ao.quantization.quantize_fx import convert_fx, prepare_fx
+
+    torch.manual_seed(0)
+    tm, t_cls = _standalone_model(torch)
+    em, e_cls = _standalone_model(ember)
+    em.load_state_dict(
+        {k: ember.from_numpy(v.detach().numpy().copy()) for k, v in tm.state_dict().items()}
+    )
+    em.eval()
+    tm.eval()
+    rng = np.random.default_rng(0)
+    data = [rng.standard_normal((2, 2, 8, 8)).astype(np.float32) for _ in range(3)]
+
+    def cfg(cc: Any, cls: Any, fw: Any) -> Any:
+        sub = cc.PrepareCustomConfig()
+        if quantized_io:
+            sub.set_input_quantized_indexes([0]).set_output_quantized_indexes([0])
+        ex = (fw.from_numpy(np.zeros((2, 4, 6, 6), np.float32)),)
+        if by == "name":
+            return cc.PrepareCustomConfig().set_standalone_module_name("sm", None, ex, sub, None)
+        return cc.PrepareCustomConfig().set_standalone_module_class(cls, None, ex, sub, None)
+
+    pe = prepare_fx(
+        em, get_default_qconfig_mapping(), (ember.from_numpy(data[0]),), cfg(ecc, e_cls, ember)
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(
+            tm,
+            tq.get_default_qconfig_mapping(),
+            (torch.from_numpy(data[0]),),
+            cfg(tcc, t_cls, torch),
+        )
+    assert node_kinds(ember, pe) == node_kinds(torch, pt)
+    assert node_kinds(ember, pe.sm) == node_kinds(torch, pt.sm)
+    with torch.no_grad():
+        for x in data:
+            pe(ember.from_numpy(x))
+            pt(torch.from_numpy(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ce, ct = convert_fx(pe), tqfx.convert_fx(pt)
+    assert node_kinds(ember, ce) == node_kinds(torch, ct)
+    assert node_kinds(ember, ce.sm) == node_kinds(torch, ct.sm)
+    with torch.no_grad():
+        ye, yt = ce(ember.from_numpy(data[1])).numpy(), ct(torch.from_numpy(data[1])).numpy()
+    step = float(np.abs(yt).max()) / 127
+    assert np.abs(ye - yt).max() <= step
+    assert np.count_nonzero(np.abs(ye - yt) > 1e-6) <= max(1, 0.02 * ye.size)

@@ -89,11 +89,6 @@ def test_untraceable_model_points_at_non_traceable_configs() -> None:
 
 def test_not_implemented_parts_say_so() -> None:
     em, _, data = build_pair("mlp")
-    from ember.ao.quantization.fx.custom_config import PrepareCustomConfig
-
-    cfg = PrepareCustomConfig().set_standalone_module_name("fc2", None, (), None, None)
-    with pytest.raises(NotImplementedError, match="standalone modules"):
-        eqfx.prepare_fx(em, eq.get_default_qconfig_mapping(), (ember.from_numpy(data[0]),), cfg)
     with pytest.raises(NotImplementedError, match="_equalization_config"):
         eqfx.prepare_fx(
             em,
