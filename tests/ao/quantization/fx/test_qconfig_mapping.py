@@ -104,3 +104,51 @@ def test_legacy_dict_matches_torch_keys() -> None:
 
     assert set(TorchMapping().to_dict()) == set(QConfigMapping().to_dict())
     assert ember is not None and torch is not None
+
+
+def _describe(qc: Any) -> Any:
+    """A framework-neutral description of a QConfig: what its constructors build."""
+    if qc is None:
+        return None
+
+    def obs(ctr: Any) -> Any:
+        if ctr is None:
+            return None
+        o = ctr()
+        inner = getattr(o, "activation_post_process", None)
+        fields = (type(o).__name__, str(o.dtype).rsplit(".", 1)[-1],
+                  str(getattr(o, "qscheme", None)).rsplit(".", 1)[-1],
+                  getattr(o, "quant_min", None), getattr(o, "quant_max", None),
+                  getattr(o, "reduce_range", None), getattr(o, "is_dynamic", None))  # fmt: skip
+        return fields + ((obs(lambda: inner),) if inner is not None else ())
+
+    return (obs(qc.activation), obs(qc.weight))
+
+
+@pytest.mark.parametrize("backend", ["x86", "fbgemm", "qnnpack", "onednn"])
+@pytest.mark.parametrize("qat", [False, True])
+def test_default_mappings_match_torch(backend: str, qat: bool) -> None:
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("ember.ao.quantization.qconfig")
+    import warnings
+
+    import torch.ao.quantization as tq
+
+    from ember.ao.quantization import qconfig_mapping as eqm
+
+    from .canon import pattern_name
+
+    fn = "get_default_qat_qconfig_mapping" if qat else "get_default_qconfig_mapping"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = getattr(eqm, fn)(backend)
+        theirs = getattr(tq, fn)(backend)
+        assert _describe(ours.global_qconfig) == _describe(theirs.global_qconfig)
+        mine = {pattern_name(ember, k): _describe(v) for k, v in ours.object_type_qconfigs.items()}
+        ref = {pattern_name(torch, k): _describe(v) for k, v in theirs.object_type_qconfigs.items()}
+    lacking = {k for k in ref if "3d" in k}  # ConvTranspose3d / conv_transpose3d
+    assert set(mine) == set(ref) - lacking
+    for k in mine:
+        assert mine[k] == ref[k], k
+    # one QConfig object shared by all ops with the same fixed-qparams observer, as torch
+    assert ours.object_type_qconfigs["sigmoid"] is ours.object_type_qconfigs[ember.nn.Sigmoid]
