@@ -312,3 +312,32 @@ def test_each_quantized_op_on_torch_inputs(name: str) -> None:
         assert ties <= max(1, TIE_FRACTION * size), f"{node}: {ties}/{size} off by one"
     total = sum(t for t, _ in counts.values())
     print(f"{name}: {total} off-by-one integers over {sum(s for _, s in counts.values())}")
+
+
+def _sharing(gm: Any) -> list[list[str]]:
+    """Observer attribute names grouped by the observer object they point to."""
+    groups: dict[int, list[str]] = {}
+    for name, mod in gm.named_modules(remove_duplicate=False):
+        if name.startswith("activation_post_process_"):
+            groups.setdefault(id(mod), []).append(name)
+    return sorted(sorted(g) for g in groups.values())
+
+
+@pytest.mark.parametrize("name", ["cnn", "mlp", "gpt", "ops"])
+def test_observer_sharing_matches_torch(name: str) -> None:
+    """Which observers are one object (cat inputs, pooling/reshape outputs...) as in torch."""
+    em, tm, data = build_pair(name)
+    pe = prepare_fx(em, get_default_qconfig_mapping("x86"), (ember.from_numpy(data[0]),))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(
+            tm, tq.get_default_qconfig_mapping("x86"), (torch.from_numpy(data[0]),)
+        )
+    ours = _sharing(pe)
+    assert ours == _sharing(pt)
+    if name == "mlp":  # torch.cat: both inputs and the output share one observer
+        assert [
+            "activation_post_process_2",
+            "activation_post_process_5",
+            "activation_post_process_6",
+        ] in ours
