@@ -69,6 +69,8 @@ def _match_static(
         return none
     ref = n.args[0]
     relu = None
+    if not isinstance(ref, Node):
+        return none
     if (ref.op == "call_function" and ref.target in (F.relu, _E.relu)) or (
         ref.op == "call_module" and type(_module(ref, modules)) is nn.ReLU
     ):
@@ -426,6 +428,8 @@ def _special_pattern_replacement(model: GraphModule) -> None:
         ):
             continue
         if not any(_in_table(ref, modules, t) for t in tables.values()):
+            continue
+        if not ref.args and not ref.kwargs:
             continue
         src = ref.args[0] if ref.args else next(iter(ref.kwargs.values()))
         dqs = [src] if isinstance(src, Node) else list(src)
