@@ -11,6 +11,7 @@ Patterns, as in torch 2.13's _lower_to_native_backend:
 from __future__ import annotations
 
 import copy
+import inspect
 import operator
 from typing import Any
 
@@ -36,6 +37,15 @@ _STATIC_FUSED: dict[Any, tuple[Any, Any]] = {
     nni.ConvReLU1d: (nnqr.Conv1d, nniq.ConvReLU1d),
     nni.ConvReLU2d: (nnqr.Conv2d, nniq.ConvReLU2d),
 }
+_QUANTIZED_FUNCTIONAL = {
+    F.layer_norm: qops.layer_norm,
+    F.hardswish: qops.hardswish,
+    F.elu: qops.elu,
+    F.leaky_relu: qops.leaky_relu,
+    F.dropout: qops.dropout,
+}
+# keyword arguments of the float op the quantized one does not take (torch's list)
+_SKIP_KWARGS = {qops.hardswish: ("inplace",), qops.elu: ("inplace",), qops.dropout: ("inplace",)}
 _QBIN = {
     operator.add: qops.add,
     _E.add: qops.add,
@@ -447,7 +457,7 @@ def _special_pattern_replacement(model: GraphModule) -> None:
             pname, name = parent_name(str(ref.target))
             setattr(modules[pname], name, qmod)
         elif ref.op == "call_function" and is_default:
-            if ref.target is not F.layer_norm:
+            if ref.target not in _QUANTIZED_FUNCTIONAL:
                 continue  # Ember has no quantized functional form of this op: keep it float
         for d in dqs:
             ref.replace_input_with(d, d.args[0])
@@ -455,10 +465,14 @@ def _special_pattern_replacement(model: GraphModule) -> None:
         q.replace_all_uses_with(q.args[0])
         model.graph.erase_node(q)
         if ref.op == "call_function" and is_default:
-            kwargs = dict(ref.kwargs)
+            qop = _QUANTIZED_FUNCTIONAL[ref.target]
+            # the float call's arguments by name (torch's F functions record them so)
+            bound = dict(inspect.signature(ref.target).bind(*ref.args, **ref.kwargs).arguments)
+            x = bound.pop(next(iter(bound)))
+            kwargs = {k: v for k, v in bound.items() if k not in _SKIP_KWARGS.get(qop, ())}
             kwargs["output_scale"], kwargs["output_zero_point"] = qparams[0], qparams[1]
             with model.graph.inserting_after(qparams[1]):
-                new = model.graph.create_node("call_function", qops.layer_norm, ref.args, kwargs)
+                new = model.graph.create_node("call_function", qop, (x,), kwargs)
             ref.replace_all_uses_with(new)
             model.graph.erase_node(ref)
         else:

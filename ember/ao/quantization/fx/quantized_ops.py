@@ -374,3 +374,35 @@ def conv2d(x: Tensor, w: PackedConvWeight, scale: Any, zero_point: Any) -> Tenso
 def conv2d_relu(x: Tensor, w: PackedConvWeight, scale: Any, zero_point: Any) -> Tensor:
     """quantized::conv2d_relu (the ReLU is packed with the weight)."""
     return w.run(x, scale, zero_point)
+
+
+# functional forms torch lowers F.hardswish/F.elu/F.leaky_relu/F.dropout to (same parameters)
+
+
+def hardswish(input: Tensor, output_scale: float, output_zero_point: int) -> Tensor:  # noqa: A002
+    """quantized::hardswish."""
+    from ...nn.quantized import Hardswish
+
+    return Hardswish(float(output_scale), int(output_zero_point))(input)
+
+
+def elu(self: Tensor, output_scale: float, output_zero_point: int, alpha: float = 1.0,
+        scale: float = 1.0, input_scale: float = 1.0) -> Tensor:  # fmt: skip
+    """quantized::elu (scale and input_scale: torch's, applied as alpha * (exp(x*in) - 1) * s)."""
+    if scale != 1.0 or input_scale != 1.0:
+        raise NotImplementedError("quantized elu with scale/input_scale != 1 is not implemented")
+    return QuantizedELU(float(output_scale), int(output_zero_point), float(alpha))(self)
+
+
+def leaky_relu(qx: Tensor, negative_slope: float = 0.01, inplace: bool = False, *,
+               output_scale: float, output_zero_point: int) -> Tensor:  # fmt: skip
+    """quantized::leaky_relu."""
+    return QuantizedLeakyReLU(float(output_scale), int(output_zero_point), negative_slope)(qx)
+
+
+def dropout(self: Tensor, output_scale: float, output_zero_point: int, p: float = 0.5,
+            training: bool = False) -> Tensor:  # fmt: skip
+    """quantized::dropout: the identity outside training."""
+    if training:
+        raise NotImplementedError("quantized dropout in training mode is not implemented")
+    return self
