@@ -143,6 +143,11 @@ def _rebuild_q(arr: np.ndarray, dtname: str, scheme: str, scale: float, zp: int,
     return wrap(np.asarray(arr), D._by_name(dtname), qp, CPU)
 
 
+def scalar_name(dt: D.dtype) -> str:
+    """torch's ScalarType name of a dtype (Float, QUInt8, ...), as its error messages use."""
+    return D._SCALAR_NAMES[dt.name]
+
+
 def wrap(arr: Any, dt: D.dtype, qp: QParams, dev: Any) -> QTensor:
     """A QTensor on a fresh integer array `arr` (its own storage)."""
     t = _new_obj(QTensor)

@@ -22,10 +22,11 @@ from .._quantized import (
     dequantize_array,
     int_view,
     quantize_array,
+    scalar_name,
     wrap,
     wrap_view,
 )
-from ._core import Tensor, _tname, make, np
+from ._core import Tensor, make, np
 
 _HANDLERS: dict[str, Callable] = {}
 
@@ -72,7 +73,7 @@ def _to_int(a: Any) -> Any:
     if type(a) in (list, tuple):
         return type(a)(_to_int(v) for v in a)
     if isinstance(a, Tensor) and a.dtype.category != D.INT and a.dtype is not D.bool_:
-        raise RuntimeError(f"expected all tensors to be quantized, got a {_tname(a.dtype)} "
+        raise RuntimeError(f"expected all tensors to be quantized, got a {scalar_name(a.dtype)} "
                            "tensor mixed with quantized ones")
     return a
 
@@ -107,14 +108,17 @@ _PER_CHANNEL_OK = {"clone", "contiguous", "detach", "cpu"}
           "swapaxes", "swapdims", "permute", "t", "contiguous", "clone", "detach", "squeeze",
           "unsqueeze", "expand", "expand_as", "narrow", "select", "__getitem__", "chunk",
           "split", "unbind", "flip", "repeat", "index_select", "cpu", "max", "min", "topk",
-          "sort", "max_pool1d", "max_pool2d", "max_pool2d_with_indices", "stack",
-          "movedim", "moveaxis", "roll")
+          "sort", "argsort", "max_pool1d", "max_pool2d", "stack",
+          "movedim", "moveaxis")
 def _structural(func: Any, args: tuple, kwargs: dict) -> Any:
     qs = _qtensors(args, kwargs)
     name = func.__name__
     q0 = qs[0]
     if name not in _PER_CHANNEL_OK:
         _per_tensor(name, q0)
+    if name == "max_pool2d" and (kwargs.get("return_indices") or args[6:7] == (True,)):
+        raise NotImplementedError("Could not run 'aten::max_pool2d_with_indices.out' with "
+                                  "arguments from the 'QuantizedCPU' backend")
     for q in qs[1:]:
         _same(name, q0, q)
     if name in ("view_as", "reshape_as", "expand_as") and len(args) > 1:
@@ -285,6 +289,10 @@ def _hardtanh(func: Any, args: tuple, kwargs: dict) -> Any:
 @_handles("clamp", "clip", "clamp_", "clip_")
 def _clamp(func: Any, args: tuple, kwargs: dict) -> Any:
     q = args[0]
+    if func.__name__.endswith("_"):  # torch's in-place clamp promotes, and refuses quantized
+        raise RuntimeError("promoteTypes with quantized numbers is not handled yet; figure out "
+                           f"what the correct rules should be, offending types: "
+                           f"{scalar_name(q.dtype)} Float")
     lo = kwargs.get("min", args[1] if len(args) > 1 else None)
     hi = kwargs.get("max", args[2] if len(args) > 2 else None)
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):
