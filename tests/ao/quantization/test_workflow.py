@@ -184,3 +184,23 @@ def test_qat_workflow_trajectory_and_convert():
     yt, ye = ct(torch.from_numpy(x)).numpy(), ce(ember.from_numpy(x)).numpy()
     np.testing.assert_allclose(ye, yt, atol=3 * ce.fc2.scale)
     assert np.mean(np.isclose(ye, yt, rtol=1e-5, atol=1e-6)) > 0.9
+
+
+def test_quantize_and_quantize_qat_one_call():
+    x = _data((4, 1, 8, 8), n=1, seed=11)[0]
+    for kind in ("ptq", "qat"):
+        t, e = static_net(torch), static_net(ember)
+        copy_weights(t, e)
+        outs = []
+        for m, lib in ((t, torch), (e, ember)):
+            q = lib.ao.quantization
+            xx = lib.from_numpy(x)
+            if kind == "ptq":
+                m.qconfig = q.get_default_qconfig("fbgemm")
+                qm = q.quantize(m, q.default_eval_fn, [[(xx, None)]])
+            else:
+                m.qconfig = q.get_default_qat_qconfig("fbgemm")
+                qm = q.quantize_qat(m, lambda mod, data: [mod(d) for d in data], [[xx]])
+            assert hasattr(m.conv, "weight") and not hasattr(m, "activation_post_process")
+            outs.append(qm(xx).numpy())
+        np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
