@@ -27,14 +27,13 @@ from .._quantized import (
     wrap_view,
 )
 from ._core import Tensor, make, np
+from .quantize import QUANT_AWARE
 
 _HANDLERS: dict[str, Callable] = {}
 
 
 def dispatch_quantized(func: Any, args: tuple, kwargs: dict) -> Any:
     """Run `func` on arguments that include a quantized tensor (or raise torch's error)."""
-    from .quantize import QUANT_AWARE
-
     impl: Any = getattr(func, "__wrapped__", None)
     if impl in QUANT_AWARE:
         return impl(*args, **kwargs)
@@ -126,6 +125,18 @@ def _structural(func: Any, args: tuple, kwargs: dict) -> Any:
         func = getattr(Tensor, name[:-3])
     res = func(*_to_int(args), **{k: _to_int(v) for k, v in kwargs.items()})
     return _rewrap(res, q0.dtype, q0._qp)
+
+
+@_handles("pixel_shuffle", "pixel_unshuffle", "upsample_nearest", "interpolate", "upsample")
+def _resample(func: Any, args: tuple, kwargs: dict) -> Any:
+    """Nearest-neighbour resampling and pixel shuffles move integers: structural. Other
+    interpolation modes need torch's requantizing kernels, which ember lacks."""
+    if func.__name__ in ("interpolate", "upsample"):
+        mode = kwargs.get("mode", args[3] if len(args) > 3 else "nearest")
+        if mode not in ("nearest", "nearest-exact"):
+            raise NotImplementedError(f"ember: {func.__name__}(mode={mode!r}) of a quantized "
+                                      "tensor is not supported (nearest modes are)")
+    return _structural(func, args, kwargs)
 
 
 def _same(name: str, a: QTensor, b: QTensor) -> None:
@@ -245,6 +256,28 @@ def _equal(func: Any, args: tuple, kwargs: dict) -> bool:
     elif same:
         same = (pa.scale, pa.zero_point) == (pb.scale, pb.zero_point)
     return bool(same and np.array_equal(a._data, b._data))
+
+
+_CMP = ("eq", "ne", "lt", "le", "gt", "ge")
+
+
+@_handles(*_CMP, *(f"__{n}__" for n in _CMP), "not_equal", "less", "less_equal", "greater",
+          "greater_equal")
+def _compare(func: Any, args: tuple, kwargs: dict) -> Any:
+    """Comparisons see the dequantized values (torch's quantized comparison kernels)."""
+    def deq(a: Any) -> Any:
+        return make(dequantize_array(a), D.float32, a.device) if isinstance(a, QTensor) else a
+
+    if "out" in kwargs:
+        raise NotImplementedError(f"{func.__name__}(out=) with quantized inputs is not supported")
+    res = func(*(deq(a) for a in args), **{k: deq(v) for k, v in kwargs.items()})
+    if res is NotImplemented:  # q == None: Python's identity answer (the protocol cannot
+        name = func.__name__      # hand NotImplemented back to the interpreter)
+        if name in ("__eq__", "__ne__"):
+            return (args[0] is args[1]) == (name == "__eq__")
+        raise TypeError(f"'{name}' not supported between a quantized tensor and "
+                        f"{type(args[1]).__name__}")
+    return res
 
 
 # ------------------------------------------------------------------ integer-domain activations

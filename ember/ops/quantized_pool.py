@@ -19,12 +19,20 @@ from .quantized import _handles, _per_tensor
 
 def _window_sums(a: np.ndarray, starts_h: np.ndarray, ends_h: np.ndarray,
                  starts_w: np.ndarray, ends_w: np.ndarray) -> np.ndarray:
-    """Exact integer sums of a[..., sh:eh, sw:ew] for every (output row, output column)."""
-    s = np.zeros(a.shape[:-2] + (a.shape[-2] + 1, a.shape[-1] + 1), np.int64)
-    s[..., 1:, 1:] = a.astype(np.int64).cumsum(-2).cumsum(-1)
-    sh, eh = starts_h[:, None], ends_h[:, None]
-    sw, ew = starts_w[None, :], ends_w[None, :]
-    return s[..., eh, ew] - s[..., sh, ew] - s[..., eh, sw] + s[..., sh, sw]
+    """Exact integer sums of a[..., sh:eh, sw:ew] for every (output row, output column):
+    separable, one pass over the columns of each window, then over its rows."""
+    def over(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, axis: int) -> np.ndarray:
+        n = x.shape[axis]
+        if len(starts) == 1 and starts[0] == 0 and ends[0] == n:  # global pooling
+            return x.sum(axis=axis, dtype=np.int64, keepdims=True)
+        idx = [slice(None)] * x.ndim
+        parts = []
+        for s0, e0 in zip(starts.tolist(), ends.tolist()):
+            idx[axis] = slice(s0, e0)
+            parts.append(x[tuple(idx)].sum(axis=axis, dtype=np.int64))
+        return np.stack(parts, axis=axis)
+
+    return over(over(a, starts_w, ends_w, a.ndim - 1), starts_h, ends_h, a.ndim - 2)
 
 
 def _rint_div(total: np.ndarray, count: Any, dt: D.dtype) -> np.ndarray:

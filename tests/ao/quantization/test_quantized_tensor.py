@@ -427,3 +427,31 @@ def test_plain_tensors_of_quantized_dtypes_are_refused(fn):
         fn(torch)
     with pytest.raises(RuntimeError, match="quantized dtype"):
         fn(ember)
+
+
+def test_comparisons_see_dequantized_values():
+    x = np.array([0.2, 0.4, 1.0, -0.6], np.float32)
+    for fn in (lambda m, a, b: a == b, lambda m, a, b: a != b, lambda m, a, b: a < b,
+               lambda m, a, b: a.ge(b), lambda m, a, b: a == 0.2,
+               lambda m, a, b: a > m.tensor(x), lambda m, a, b: m.greater_equal(a, 0.4)):
+        res = []
+        for m in (ember, torch):
+            a = m.quantize_per_tensor(m.tensor(x), 0.1, 10, m.quint8)
+            b = m.quantize_per_tensor(m.tensor(x), 0.2, 5, m.quint8)
+            res.append(fn(m, a, b).numpy())
+        np.testing.assert_array_equal(res[0], res[1])
+    assert (ember.quantize_per_tensor(ember.tensor(x), 0.1, 0, ember.qint8) == None) is False  # noqa: E711
+
+
+def test_nearest_resampling_and_pixel_shuffle():
+    x = (np.random.default_rng(13).standard_normal((1, 4, 3, 3)) * 2).astype(np.float32)
+    e, t = _pair(x, 0.1, 5)
+    for fn in (lambda m, q: m.nn.functional.interpolate(q, scale_factor=2, mode="nearest"),
+               lambda m, q: m.nn.functional.interpolate(q, size=(5, 7)),
+               lambda m, q: m.nn.functional.interpolate(q, scale_factor=2, mode="nearest-exact"),
+               lambda m, q: m.nn.functional.pixel_shuffle(q, 2),
+               lambda m, q: m.nn.functional.pixel_unshuffle(m.nn.functional.pixel_shuffle(q, 2),
+                                                            2)):
+        _same_q(fn(ember, e), fn(torch, t))
+    with pytest.raises(NotImplementedError, match="bilinear"):
+        ember.nn.functional.interpolate(e, scale_factor=2, mode="bilinear")
