@@ -204,3 +204,38 @@ def test_quantize_and_quantize_qat_one_call():
             assert hasattr(m.conv, "weight") and not hasattr(m, "activation_post_process")
             outs.append(qm(xx).numpy())
         np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
+
+
+def _converted(lib, x):
+    m = static_net(lib)
+    q = lib.ao.quantization
+    m.eval()
+    m.qconfig = q.get_default_qconfig("fbgemm")
+    q.fuse_modules(m, FUSE, inplace=True)
+    q.prepare(m, inplace=True)
+    m(lib.from_numpy(x))
+    return q.convert(m, inplace=True)
+
+
+def test_quantized_state_dict_files_both_ways(tmp_path):
+    x = _data((4, 1, 8, 8), n=1, seed=12)[0]
+    t = _converted(torch, x)
+    ref = t(torch.from_numpy(x)).numpy()
+    # torch.save -> ember.load (weights only) -> a converted ember model of the same shape
+    torch.save(t.state_dict(), tmp_path / "t.pt")
+    e = _converted(ember, x * 0.5)
+    e.load_state_dict(ember.load(tmp_path / "t.pt"))
+    np.testing.assert_array_equal(e(ember.from_numpy(x)).numpy(), ref)
+    # ember.save -> torch.load (weights only) -> torch's converted model
+    ember.save(e.state_dict(), tmp_path / "e.pt")
+    t2 = _converted(torch, x * 2)
+    t2.load_state_dict(torch.load(tmp_path / "e.pt", weights_only=True))
+    np.testing.assert_array_equal(t2(torch.from_numpy(x)).numpy(), ref)
+    # dynamic Linear layers too
+    lt = tq.quantize_dynamic(mlp(torch), {torch.nn.Linear})
+    torch.save(lt.state_dict(), tmp_path / "d.pt")
+    le = eq.quantize_dynamic(mlp(ember), {ember.nn.Linear})
+    le.load_state_dict(ember.load(tmp_path / "d.pt"))
+    xd = _data((3, 20), n=1, seed=13)[0]
+    np.testing.assert_allclose(le(ember.from_numpy(xd)).numpy(),
+                               lt(torch.from_numpy(xd)).detach().numpy(), rtol=1e-4, atol=1e-4)
