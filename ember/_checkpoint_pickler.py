@@ -27,7 +27,8 @@ _STORAGE_NAMES = {
     D.bfloat16: "BFloat16Storage", D.int64: "LongStorage", D.int32: "IntStorage",
     D.int16: "ShortStorage", D.int8: "CharStorage", D.uint8: "ByteStorage",
     D.bool_: "BoolStorage", D.complex128: "ComplexDoubleStorage",
-    D.complex64: "ComplexFloatStorage",
+    D.complex64: "ComplexFloatStorage", D.qint8: "QInt8Storage", D.quint8: "QUInt8Storage",
+    D.qint32: "QInt32Storage",
 }
 
 
@@ -81,6 +82,10 @@ def _torch_names_of_classes() -> dict[int, tuple[str, str]]:
              id(Parameter): ("torch.nn.parameter", "Parameter")}
     for fmt in ("contiguous_format", "preserve_format", "channels_last", "channels_last_3d"):
         names[id(getattr(D, fmt))] = ("torch", fmt)
+    from ._quantized import QSCHEMES
+
+    for qs in QSCHEMES:
+        names[id(qs)] = ("torch", qs.name)
     _CLASS_NAMES.update(names)
     return _CLASS_NAMES
 
@@ -144,8 +149,11 @@ class _Saver:
         return ref
 
     def reduce_tensor(self, t: Tensor) -> tuple:
+        from ._quantized import QTensor
         from .nn.parameter import Parameter
 
+        if isinstance(t, QTensor):
+            return self._reduce_qtensor(t)
         hooks: OrderedDict = OrderedDict()
         state = t.__dict__
         if issubclass(type(t), Parameter):
@@ -165,6 +173,25 @@ class _Saver:
             return (func, args)
         return (_tn("torch._tensor", "_rebuild_from_type_v2"), (func, type(t), args,
                                                                  dict(state)))
+
+
+    def _reduce_qtensor(self, t: Any) -> tuple:
+        """torch._utils._rebuild_qtensor(storage, offset, size, stride, qparams, ...)."""
+        from ._quantized import per_channel_affine, per_tensor_affine
+        from .ops.creation import tensor
+
+        if t.dtype not in _STORAGE_NAMES:
+            raise NotImplementedError(f"ember.save: quantized tensors of dtype {t.dtype} cannot "
+                                      "be saved (torch stores them packed)")
+        qp = t._qp
+        if qp.per_channel:  # torch writes per_channel_affine for float qparams too
+            params: tuple = (per_channel_affine, tensor(qp.scales), tensor(qp.zero_points),
+                             qp.axis)
+        else:
+            params = (per_tensor_affine, qp.scale, qp.zero_point)
+        ref, offset = self.storage_of(t)
+        return (_tn("torch._utils", "_rebuild_qtensor"),
+                (ref, offset, tuple(t.shape), t.stride(), params, False, OrderedDict()))
 
 
 def _write_name(pickler: Any, module: str, name: str) -> None:
@@ -215,6 +242,7 @@ def _make_pickler(base: type[pickle._Pickler]) -> type:
 
         dispatch[_TorchName] = _save_torch_name
         dispatch[D.dtype] = _save_dtype
+        dispatch[D._QuantizedDtype] = _save_dtype  # qint8 & co. (a quantized model's dtype)
 
         def save_global(self, obj: Any, name: str | None = None) -> None:
             named = self.class_names.get(id(obj))

@@ -25,11 +25,10 @@ from .backends import for_device, to_numpy
 
 _MISSING_DTYPES = ("uint16", "uint32", "uint64", "complex32", "float8_e4m3fn", "float8_e5m2",
                    "float8_e4m3fnuz", "float8_e5m2fnuz", "float8_e8m0fnu", "float4_e2m1fn_x2",
-                   "bits1x8", "bits2x4", "bits4x2", "bits8", "bits16", "qint8", "qint32",
-                   "quint8", "quint4x2", "quint2x4", *(f"int{i}" for i in range(1, 8)),
+                   "bits1x8", "bits2x4", "bits4x2", "bits8", "bits16", "quint4x2", "quint2x4",
+                   *(f"int{i}" for i in range(1, 8)),
                    *(f"uint{i}" for i in range(1, 8)))
-_MISSING_STORAGES = ("QInt8Storage", "QInt32Storage", "QUInt8Storage", "QUInt4x2Storage",
-                     "QUInt2x4Storage")
+_MISSING_STORAGES = ("QUInt4x2Storage", "QUInt2x4Storage")
 
 
 _device_cls = device
@@ -284,6 +283,41 @@ def _get_layout(name: str) -> Any:
     return strided
 
 
+def _rebuild_qtensor(storage: Any, storage_offset: int, size: Any, stride: Any,
+                     quantizer_params: Any, requires_grad: bool, backward_hooks: Any) -> Tensor:
+    """torch._utils._rebuild_qtensor: a quantized tensor on the checkpoint's storage."""
+    from ._quantized import QParams, QTensor, per_tensor_affine, wrap_view
+    from ._quantized import per_channel_affine as pca
+    from ._quantized import per_channel_affine_float_qparams as pcf
+
+    dt = storage.dtype if isinstance(storage, _LoadedStorage) else None
+    if dt is None or dt.category != D.QUANT:
+        raise RuntimeError(f"_rebuild_qtensor: expected a quantized storage, got {dt!r}")
+    if not isinstance(quantizer_params, tuple) or not quantizer_params:
+        raise RuntimeError(f"_rebuild_qtensor: bad quantizer parameters {quantizer_params!r}")
+    qs = quantizer_params[0]
+    if qs is per_tensor_affine and len(quantizer_params) == 3:
+        _, scale, zp = quantizer_params
+        qp = QParams(per_tensor_affine, float(scale), int(zp))
+    elif qs in (pca, pcf) and len(quantizer_params) == 4:
+        _, scales, zps, axis = quantizer_params
+        s = np.asarray(scales._host() if isinstance(scales, Tensor) else scales, np.float64)
+        z = np.asarray(zps._host() if isinstance(zps, Tensor) else zps)
+        floats = z.dtype.kind == "f" or qs is pcf
+        qp = QParams(pcf if floats else pca,
+                     scales=s.reshape(-1), zero_points=z.reshape(-1).astype(
+                         np.float64 if floats else np.int64), axis=int(axis))
+    else:
+        raise RuntimeError(f"Can't deserialize quantized tensor with qscheme {qs!r}")
+    plain = _view(storage, D.QUANT_INFO[dt][0], storage_offset, size, stride)
+    q: QTensor = wrap_view(plain, dt, qp)
+    q._base = None
+    q._storage = plain._storage
+    if requires_grad:
+        raise RuntimeError("only Tensors of floating point dtype can require gradients")
+    return q
+
+
 _TENSOR_REBUILDS = (_rebuild_tensor, _rebuild_tensor_v2, _rebuild_tensor_v3,
                     _rebuild_meta_tensor_no_storage, _rebuild_device_tensor_from_cpu_tensor)
 _TABLE: dict[str, Any] = {}
@@ -310,8 +344,13 @@ def _torch_globals() -> dict[str, Any]:
     }
     for f in _TENSOR_REBUILDS:
         rc[f"torch._utils.{f.__name__}"] = f
-    for dt in D.ALL:
+    for dt in D.ALL + (D.qint8, D.quint8, D.qint32):
         rc[f"torch.{dt.name}"] = dt
+    from ._quantized import QSCHEMES
+
+    for qs in QSCHEMES:
+        rc[f"torch.{qs.name}"] = qs
+    rc["torch._utils._rebuild_qtensor"] = _rebuild_qtensor
     for fmt in ("contiguous_format", "preserve_format", "channels_last", "channels_last_3d"):
         rc[f"torch.{fmt}"] = getattr(D, fmt)
     for dt, name in _STORAGE_NAMES.items():
@@ -324,7 +363,7 @@ def _torch_globals() -> dict[str, Any]:
     for name in _MISSING_STORAGES:
         rc[f"torch.{name}"] = _NotSupported(f"ember cannot load quantized storages "
                                             f"(torch.{name})")
-    for name in ("_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_nested_tensor",
+    for name in ("_rebuild_sparse_tensor", "_rebuild_nested_tensor",
                  "_rebuild_wrapper_subclass", "_rebuild_device_tensor_from_numpy"):
         kind = name[len("_rebuild_"):].replace("_", " ")
         rc[f"torch._utils.{name}"] = _NotSupported(f"ember cannot load this checkpoint: it "

@@ -71,16 +71,39 @@ float64 = dtype("float64", np.float64, FLOAT, True, 4)
 complex64 = dtype("complex64", np.complex64, COMPLEX, True, 3)
 complex128 = dtype("complex128", np.complex128, COMPLEX, True, 4)
 
-# Quantized dtypes: a quantized tensor's backend array holds the integers in `np` (quint4x2
-# unpacked, one value 0..15 per byte); scale and zero point live on the tensor (ember/_quantized).
-qint8 = dtype("qint8", np.int8, QUANT, True, 1)
-quint8 = dtype("quint8", np.uint8, QUANT, False, 1)
-qint32 = dtype("qint32", np.int32, QUANT, True, 3)
-quint4x2 = dtype("quint4x2", np.uint8, QUANT, False, 1)
+class _QuantizedDtype(dtype):
+    """A quantized dtype. It has no NumPy dtype of its own: ops that would build a plain tensor
+    of it (ember.zeros(..., dtype=ember.qint8), x.to(ember.qint8)) read `.np` and get torch's
+    RuntimeError instead of a tensor of raw integers. Quantized code reads QUANT_INFO."""
+
+    __slots__ = ()
+
+    def __init__(self, name: str, np_dtype: Any, signed: bool, rank: int) -> None:
+        slot = dtype.__dict__
+        info = np.dtype(np_dtype)
+        for attr, value in (("name", name), ("np", info), ("itemsize", info.itemsize),
+                            ("category", QUANT), ("is_signed", signed), ("_rank", rank)):
+            slot[attr].__set__(self, value)
+
+    @property  # type: ignore[override]
+    def np(self) -> Any:
+        raise RuntimeError(f"{self!r} is a quantized dtype: plain tensors of it cannot be created "
+                           "or converted to; use ember.quantize_per_tensor, "
+                           "ember.quantize_per_channel or ember._make_per_tensor_quantized_tensor")
+
+
+# Quantized dtypes: a quantized tensor's backend array holds the integers of QUANT_INFO's dtype
+# (quint4x2 unpacked, one value 0..15 per byte); scale and zero point live on the tensor
+# (ember/_quantized.py).
+qint8 = _QuantizedDtype("qint8", np.int8, True, 1)
+quint8 = _QuantizedDtype("quint8", np.uint8, False, 1)
+qint32 = _QuantizedDtype("qint32", np.int32, True, 3)
+quint4x2 = _QuantizedDtype("quint4x2", np.uint8, False, 1)
 QUANTIZED = (qint8, quint8, qint32, quint4x2)
 # (the integer dtype holding a quantized dtype's values, its quant_min, its quant_max)
-QUANT_INFO = {qint8: (int8, -128, 127), quint8: (uint8, 0, 255), qint32: (int32, -2**31, 2**31 - 1),
-              quint4x2: (uint8, 0, 15)}
+QUANT_INFO: dict[dtype, tuple[dtype, int, int]] = {
+    qint8: (int8, -128, 127), quint8: (uint8, 0, 255), qint32: (int32, -2**31, 2**31 - 1),
+    quint4x2: (uint8, 0, 15)}
 
 ALL = (bool_, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64,
        complex64, complex128)

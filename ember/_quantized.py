@@ -74,6 +74,9 @@ class QParams:
         return self.scales is not None
 
 
+_DISPATCH: list = []  # ops/quantized.dispatch_quantized, imported on first use
+
+
 class QTensor(Tensor):
     """A quantized tensor (torch's QuantizedCPU tensors); `type()` differs from torch's Tensor."""
 
@@ -130,9 +133,12 @@ class QTensor(Tensor):
     @classmethod
     def __torch_function__(cls, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
         """Every op on a quantized tensor: the quantized implementation, or torch's error."""
-        from .ops.quantized import dispatch_quantized
+        d = _DISPATCH
+        if not d:
+            from .ops.quantized import dispatch_quantized
 
-        return dispatch_quantized(func, args, kwargs or {})
+            d.append(dispatch_quantized)
+        return d[0](func, args, kwargs or {})
 
 
 def _rebuild_q(arr: np.ndarray, dtname: str, scheme: str, scale: float, zp: int,
@@ -141,6 +147,11 @@ def _rebuild_q(arr: np.ndarray, dtname: str, scheme: str, scale: float, zp: int,
 
     qp = QParams(globals()[scheme], scale, zp, scales, zps, axis)
     return wrap(np.asarray(arr), D._by_name(dtname), qp, CPU)
+
+
+def scalar_name(dt: D.dtype) -> str:
+    """torch's ScalarType name of a dtype (Float, QUInt8, ...), as its error messages use."""
+    return D._SCALAR_NAMES[dt.name]
 
 
 def wrap(arr: Any, dt: D.dtype, qp: QParams, dev: Any) -> QTensor:
@@ -176,7 +187,7 @@ def quantize_array(x: np.ndarray, dt: D.dtype, scale: float, zero_point: int) ->
     if dt is D.qint8 or dt is D.quint8:
         # torch's vectorized kernel: one fused multiply-add, rounded once to float32. The
         # product of two float32 values is exact in float64, so is the sum with a small int.
-        y = (x.astype(np.float64) * np.float64(inv) + np.float64(zero_point)).astype(np.float32)
+        y = (np.multiply(x, np.float64(inv)) + zero_point).astype(np.float32)
     else:
         y = x * inv + np.float32(zero_point)
     return _clip_cast(np.rint(y), dt)
@@ -197,7 +208,12 @@ def _clip_cast(r: np.ndarray, dt: D.dtype) -> np.ndarray:
     idt, lo, hi = D.QUANT_INFO[dt]
     if dt is D.qint32:  # float32 cannot hold 2**31 - 1: clip in float64
         r = r.astype(np.float64)
-    return np.asarray(np.clip(r, lo, hi)).astype(idt.np)
+    r = np.asarray(r)
+    if r.ndim:
+        np.clip(r, lo, hi, out=r)
+    else:
+        r = np.asarray(np.clip(r, lo, hi))
+    return r.astype(idt.np)
 
 
 def dequantize_array(q: QTensor) -> np.ndarray:
@@ -205,8 +221,12 @@ def dequantize_array(q: QTensor) -> np.ndarray:
     qp = q._qp
     a = q._data
     if not qp.per_channel:
-        return np.asarray((a.astype(np.float32) - np.float32(qp.zero_point))
-                          * np.float32(qp.scale))
+        out = np.asarray(a.astype(np.float32))
+        if out.ndim:  # in place: one float32 buffer for the three steps
+            out -= np.float32(qp.zero_point)
+            out *= np.float32(qp.scale)
+            return out
+        return np.asarray((out - np.float32(qp.zero_point)) * np.float32(qp.scale))
     shape = [1] * a.ndim
     shape[qp.axis] = -1
     assert qp.scales is not None and qp.zero_points is not None

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _dtype as D
-from .._quantized import QTensor
-from ._core import Node, Tensor, _tname, attach, grad_on, make, np
+from .._quantized import QTensor, scalar_name
+from ._core import Node, Tensor, attach, grad_on, make, np
 from ._registry import register
 
 _FLOATS = (D.float32, D.float64, D.float16, D.bfloat16)
@@ -46,7 +46,7 @@ def _check_input(op: str, x: Any) -> None:
                         f"{type(x).__name__}")
     if x.dtype not in _FLOATS:
         raise NotImplementedError(f'"fake_quantize_tensor_cachemask_kernel_type_handling" not '
-                                  f"implemented for '{_tname(x.dtype)}' ({op} takes floating "
+                                  f"implemented for '{scalar_name(x.dtype)}' ({op} takes floating "
                                   "point input)")
 
 
@@ -57,12 +57,17 @@ def _check_range(quant_min: int, quant_max: int) -> None:
 
 def _fake(x: np.ndarray, inv: Any, scale: Any, zp: Any, qmin: int, qmax: int,
           dt: D.dtype) -> tuple[np.ndarray, np.ndarray]:
-    """(fake-quantized values, in-range mask) in the input's dtype (float32 math for halves)."""
+    """(fake-quantized values, in-range mask) in the input's dtype.
+
+    float64 input rounds x * inv_scale in double but dequantizes in float32, as torch does;
+    float16/bfloat16 compute in float32.
+    """
     work = np.float64 if dt is D.float64 else np.float32
     xs = x.astype(work, copy=False)
     q = np.rint(xs * np.asarray(inv, work)) + np.asarray(zp, work)
     mask = (q >= qmin) & (q <= qmax)
-    out = (np.clip(q, qmin, qmax) - np.asarray(zp, work)) * np.asarray(scale, work)
+    f32 = np.float32
+    out = (np.clip(q, qmin, qmax) - np.asarray(zp, work)).astype(f32) * np.asarray(scale, f32)
     return np.asarray(out).astype(dt.np, copy=False), np.asarray(mask)
 
 
@@ -113,10 +118,10 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Tensor, zero_point: T
     op = "fake_quantize_per_channel_affine"
     _check_input(op, input)
     if scale.dtype not in (D.float32, D.bfloat16):
-        raise RuntimeError(f"Scale must be Float or BFloat16, found {_tname(scale.dtype)}")
+        raise RuntimeError(f"Scale must be Float or BFloat16, found {scalar_name(scale.dtype)}")
     if zero_point.dtype not in (D.int32, D.float32, D.float16):
         raise RuntimeError(f"Zero-point must be Int32, Float or Half, found "
-                           f"{_tname(zero_point.dtype)}")
+                           f"{scalar_name(zero_point.dtype)}")
     if scale.dim() != 1:
         raise RuntimeError("scale should be a 1-D tensor")
     if zero_point.dim() != 1:
@@ -147,7 +152,9 @@ def fake_quantize_per_channel_affine(input: Tensor, scale: Tensor, zero_point: T
         z = zp.astype(np.float32).reshape(shape)
         q = np.rint(x.astype(np.float32) * inv + z)
         mask = (q >= quant_min) & (q <= quant_max)
-        out = ((np.clip(q, quant_min, quant_max) - z) * s).astype(input.dtype.np)
+        # (q - zp) * scale in double, rounded once
+        out = ((np.clip(q, quant_min, quant_max).astype(np.float64) - z) * s)
+        out = out.astype(np.float32).astype(input.dtype.np)
     return _finish(input, out, mask, FakeQuantizePerChannelAffineCachemaskBackward0)
 
 

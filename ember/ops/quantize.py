@@ -18,9 +18,10 @@ from .._quantized import (
     per_tensor_affine,
     quantize_array,
     quantize_array_per_channel,
+    scalar_name,
     wrap,
 )
-from ._core import Tensor, _tname, make, np
+from ._core import Tensor, make, np
 from ._registry import register
 
 QUANT_AWARE: set = set()
@@ -34,13 +35,16 @@ def _aware(fn: Any) -> Any:
 def _check_float(op: str, t: Any) -> None:
     if not isinstance(t, Tensor):
         raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(t).__name__}")
-    if isinstance(t, QTensor) or t.dtype is not D.float32:
-        raise RuntimeError(f"Quantize only works on Float Tensor, got {_tname(t.dtype)}")
+    if isinstance(t, QTensor):
+        raise NotImplementedError(f"Could not run 'aten::{op}' with arguments from the "
+                                  f"'QuantizedCPU' backend: the input is already quantized")
+    if t.dtype is not D.float32:
+        raise RuntimeError(f"Quantize only works on Float Tensor, got {scalar_name(t.dtype)}")
 
 
 def _check_qdtype(dtype: Any) -> None:
     if not isinstance(dtype, D.dtype) or dtype.category != D.QUANT:
-        name = _tname(dtype) if isinstance(dtype, D.dtype) else repr(dtype)
+        name = scalar_name(dtype) if isinstance(dtype, D.dtype) else repr(dtype)
         raise RuntimeError(f"ScalarType {name} is not supported in new_qtensor.")
 
 
@@ -180,7 +184,7 @@ _INT_TO_Q = {D.int8: D.qint8, D.uint8: D.quint8, D.int32: D.qint32}
 
 def _int_input(op: str, t: Any) -> D.dtype:
     if not isinstance(t, Tensor) or isinstance(t, QTensor) or t.dtype not in _INT_TO_Q:
-        got = _tname(t.dtype) if isinstance(t, Tensor) else type(t).__name__
+        got = scalar_name(t.dtype) if isinstance(t, Tensor) else type(t).__name__
         raise RuntimeError(f"{op}: expected an int8, uint8 or int32 tensor, got {got}")
     return _INT_TO_Q[t.dtype]
 

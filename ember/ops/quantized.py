@@ -22,18 +22,18 @@ from .._quantized import (
     dequantize_array,
     int_view,
     quantize_array,
+    scalar_name,
     wrap,
     wrap_view,
 )
-from ._core import Tensor, _tname, make, np
+from ._core import Tensor, make, np
+from .quantize import QUANT_AWARE
 
 _HANDLERS: dict[str, Callable] = {}
 
 
 def dispatch_quantized(func: Any, args: tuple, kwargs: dict) -> Any:
     """Run `func` on arguments that include a quantized tensor (or raise torch's error)."""
-    from .quantize import QUANT_AWARE
-
     impl: Any = getattr(func, "__wrapped__", None)
     if impl in QUANT_AWARE:
         return impl(*args, **kwargs)
@@ -72,7 +72,7 @@ def _to_int(a: Any) -> Any:
     if type(a) in (list, tuple):
         return type(a)(_to_int(v) for v in a)
     if isinstance(a, Tensor) and a.dtype.category != D.INT and a.dtype is not D.bool_:
-        raise RuntimeError(f"expected all tensors to be quantized, got a {_tname(a.dtype)} "
+        raise RuntimeError(f"expected all tensors to be quantized, got a {scalar_name(a.dtype)} "
                            "tensor mixed with quantized ones")
     return a
 
@@ -107,14 +107,17 @@ _PER_CHANNEL_OK = {"clone", "contiguous", "detach", "cpu"}
           "swapaxes", "swapdims", "permute", "t", "contiguous", "clone", "detach", "squeeze",
           "unsqueeze", "expand", "expand_as", "narrow", "select", "__getitem__", "chunk",
           "split", "unbind", "flip", "repeat", "index_select", "cpu", "max", "min", "topk",
-          "sort", "max_pool1d", "max_pool2d", "max_pool2d_with_indices", "stack",
-          "movedim", "moveaxis", "roll")
+          "sort", "argsort", "max_pool1d", "max_pool2d", "stack",
+          "movedim", "moveaxis")
 def _structural(func: Any, args: tuple, kwargs: dict) -> Any:
     qs = _qtensors(args, kwargs)
     name = func.__name__
     q0 = qs[0]
     if name not in _PER_CHANNEL_OK:
         _per_tensor(name, q0)
+    if name == "max_pool2d" and (kwargs.get("return_indices") or args[6:7] == (True,)):
+        raise NotImplementedError("Could not run 'aten::max_pool2d_with_indices.out' with "
+                                  "arguments from the 'QuantizedCPU' backend")
     for q in qs[1:]:
         _same(name, q0, q)
     if name in ("view_as", "reshape_as", "expand_as") and len(args) > 1:
@@ -122,6 +125,18 @@ def _structural(func: Any, args: tuple, kwargs: dict) -> Any:
         func = getattr(Tensor, name[:-3])
     res = func(*_to_int(args), **{k: _to_int(v) for k, v in kwargs.items()})
     return _rewrap(res, q0.dtype, q0._qp)
+
+
+@_handles("pixel_shuffle", "pixel_unshuffle", "upsample_nearest", "interpolate", "upsample")
+def _resample(func: Any, args: tuple, kwargs: dict) -> Any:
+    """Nearest-neighbour resampling and pixel shuffles move integers: structural. Other
+    interpolation modes need torch's requantizing kernels, which ember lacks."""
+    if func.__name__ in ("interpolate", "upsample"):
+        mode = kwargs.get("mode", args[3] if len(args) > 3 else "nearest")
+        if mode not in ("nearest", "nearest-exact"):
+            raise NotImplementedError(f"ember: {func.__name__}(mode={mode!r}) of a quantized "
+                                      "tensor is not supported (nearest modes are)")
+    return _structural(func, args, kwargs)
 
 
 def _same(name: str, a: QTensor, b: QTensor) -> None:
@@ -243,6 +258,28 @@ def _equal(func: Any, args: tuple, kwargs: dict) -> bool:
     return bool(same and np.array_equal(a._data, b._data))
 
 
+_CMP = ("eq", "ne", "lt", "le", "gt", "ge")
+
+
+@_handles(*_CMP, *(f"__{n}__" for n in _CMP), "not_equal", "less", "less_equal", "greater",
+          "greater_equal")
+def _compare(func: Any, args: tuple, kwargs: dict) -> Any:
+    """Comparisons see the dequantized values (torch's quantized comparison kernels)."""
+    def deq(a: Any) -> Any:
+        return make(dequantize_array(a), D.float32, a.device) if isinstance(a, QTensor) else a
+
+    if "out" in kwargs:
+        raise NotImplementedError(f"{func.__name__}(out=) with quantized inputs is not supported")
+    res = func(*(deq(a) for a in args), **{k: deq(v) for k, v in kwargs.items()})
+    if res is NotImplemented:  # q == None: Python's identity answer (the protocol cannot
+        name = func.__name__      # hand NotImplemented back to the interpreter)
+        if name in ("__eq__", "__ne__"):
+            return (args[0] is args[1]) == (name == "__eq__")
+        raise TypeError(f"'{name}' not supported between a quantized tensor and "
+                        f"{type(args[1]).__name__}")
+    return res
+
+
 # ------------------------------------------------------------------ integer-domain activations
 def _qbound(q: QTensor, v: float) -> Any:
     return quantize_array(np.float32(v), q.dtype, q._qp.scale, q._qp.zero_point)[()]
@@ -285,6 +322,10 @@ def _hardtanh(func: Any, args: tuple, kwargs: dict) -> Any:
 @_handles("clamp", "clip", "clamp_", "clip_")
 def _clamp(func: Any, args: tuple, kwargs: dict) -> Any:
     q = args[0]
+    if func.__name__.endswith("_"):  # torch's in-place clamp promotes, and refuses quantized
+        raise RuntimeError("promoteTypes with quantized numbers is not handled yet; figure out "
+                           f"what the correct rules should be, offending types: "
+                           f"{scalar_name(q.dtype)} Float")
     lo = kwargs.get("min", args[1] if len(args) > 1 else None)
     hi = kwargs.get("max", args[2] if len(args) > 2 else None)
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):

@@ -19,12 +19,20 @@ from .quantized import _handles, _per_tensor
 
 def _window_sums(a: np.ndarray, starts_h: np.ndarray, ends_h: np.ndarray,
                  starts_w: np.ndarray, ends_w: np.ndarray) -> np.ndarray:
-    """Exact integer sums of a[..., sh:eh, sw:ew] for every (output row, output column)."""
-    s = np.zeros(a.shape[:-2] + (a.shape[-2] + 1, a.shape[-1] + 1), np.int64)
-    s[..., 1:, 1:] = a.astype(np.int64).cumsum(-2).cumsum(-1)
-    sh, eh = starts_h[:, None], ends_h[:, None]
-    sw, ew = starts_w[None, :], ends_w[None, :]
-    return s[..., eh, ew] - s[..., sh, ew] - s[..., eh, sw] + s[..., sh, sw]
+    """Exact integer sums of a[..., sh:eh, sw:ew] for every (output row, output column):
+    separable, one pass over the columns of each window, then over its rows."""
+    def over(x: np.ndarray, starts: np.ndarray, ends: np.ndarray, axis: int) -> np.ndarray:
+        n = x.shape[axis]
+        if len(starts) == 1 and starts[0] == 0 and ends[0] == n:  # global pooling
+            return x.sum(axis=axis, dtype=np.int64, keepdims=True)
+        idx = [slice(None)] * x.ndim
+        parts = []
+        for s0, e0 in zip(starts.tolist(), ends.tolist()):
+            idx[axis] = slice(s0, e0)
+            parts.append(x[tuple(idx)].sum(axis=axis, dtype=np.int64))
+        return np.stack(parts, axis=axis)
+
+    return over(over(a, starts_w, ends_w, a.ndim - 1), starts_h, ends_h, a.ndim - 2)
 
 
 def _rint_div(total: np.ndarray, count: Any, dt: D.dtype) -> np.ndarray:
@@ -152,8 +160,35 @@ def _tanh(func: Any, args: tuple, kwargs: dict) -> QTensor:
 
 @_handles("hardsigmoid")
 def _hardsigmoid(func: Any, args: tuple, kwargs: dict) -> QTensor:
-    if kwargs.get("inplace") or args[1:2] == (True,):
-        raise NotImplementedError("ember: in-place hardsigmoid of a quantized tensor is not "
-                                  "supported")
-    return _fixed(args[0], lambda v: np.clip(v / np.float32(6) + np.float32(0.5), 0, 1),
-                  1.0 / 256, 0, -128)
+    q = args[0]
+    r = _fixed(q, lambda v: np.clip(v / np.float32(6) + np.float32(0.5), 0, 1), 1.0 / 256, 0,
+               -128)
+    if kwargs.get("inplace") or args[1:2] == (True,):  # torch copies the result in: q takes
+        q._data[...] = r._data                            # the output's parameters
+        q._qp = r._qp
+        q._bump_version()
+        return q
+    return r
+
+
+@_handles("leaky_relu", "leaky_relu_")
+def _leaky_relu(func: Any, args: tuple, kwargs: dict) -> QTensor:
+    """torch's vectorized kernel: x = fma(q, scale, -zp * scale); y = x or x * slope;
+    q' = rint(y / scale) + zp. (torch's scalar tail rounds y / scale + zp once: the two
+    differ only at rounding ties, in the last < 64 elements.)"""
+    q = args[0]
+    _per_tensor("leaky_relu", q)
+    slope = kwargs.get("negative_slope", args[1] if len(args) > 1 else 0.01)
+    inplace = func.__name__ == "leaky_relu_" or bool(kwargs.get("inplace", args[2:3] == (True,)))
+    f32 = np.float32
+    s, zp = f32(q._qp.scale), q._qp.zero_point
+    a = q._host()
+    x = (a.astype(np.float64) * np.float64(s) + np.float64(f32(zp) * -s)).astype(np.float32)
+    y = np.where(x >= 0, x, x * f32(slope)).astype(np.float32)
+    _, lo, hi = D.QUANT_INFO[q.dtype]
+    r = np.asarray(np.clip(np.rint(y * (f32(1) / s)) + zp, lo, hi)).astype(a.dtype)
+    if inplace:
+        q._data[...] = r
+        q._bump_version()
+        return q
+    return wrap(r, q.dtype, q._qp, q.device)

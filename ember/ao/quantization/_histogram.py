@@ -24,13 +24,19 @@ _BITS = {D.qint8: 8, D.quint8: 8, D.quint4x2: 8, D.qint32: 32, D.int8: 8, D.uint
          D.int16: 16, D.int32: 32}
 
 
-def _histc(x: np.ndarray, bins: int, mn: Any, mx: Any) -> np.ndarray:
-    """torch.histc: linear bin index (x - min) * bins / (max - min), max in the last bin."""
+def _histc(x: np.ndarray, bins: int, mn: Any, mx: Any, inside: bool = False) -> np.ndarray:
+    """torch.histc: linear bin index (x - min) * bins / (max - min), max in the last bin.
+
+    inside=True: the caller knows every x lies in [mn, mx] (skips the range filter)."""
     mn, mx = _F32(mn), _F32(mx)
     if mn == mx:
         mn, mx = _F32(float(mn) - 1), _F32(float(mx) + 1)
-    x = x[(x >= mn) & (x <= mx)]
-    pos = ((x - mn) * _F32(bins) / (mx - mn)).astype(np.int64)
+    if not inside:
+        x = x[(x >= mn) & (x <= mx)]
+    pos = x - mn
+    pos *= _F32(bins)
+    pos /= mx - mn
+    pos = pos.astype(np.int64)
     pos[pos == bins] = bins - 1
     return np.bincount(pos, minlength=bins).astype(np.float32)
 
@@ -89,10 +95,10 @@ class HistogramObserver(UniformQuantizationObserverBase):
         if cur_min == np.inf or cur_max == -np.inf:
             _set(self.min_val, x_min)
             _set(self.max_val, x_max)
-            _set(self.histogram, _histc(x, self.bins, x_min, x_max))
+            _set(self.histogram, _histc(x, self.bins, x_min, x_max, inside=True))
             return x_orig
         new_min, new_max = np.minimum(cur_min, x_min), np.maximum(cur_max, x_max)
-        update = _histc(x, self.bins, new_min, new_max)
+        update = _histc(x, self.bins, new_min, new_max, inside=True)
         hist = _f32(self.histogram)
         if new_min == cur_min and new_max == cur_max:
             _set(self.histogram, hist + update)

@@ -1,4 +1,4 @@
-"""QuantType: the quantization modes a custom-module mapping is keyed by."""
+"""QuantType: dynamic, static, QAT or weight-only quantization (torch's quant_type.py)."""
 
 from __future__ import annotations
 
@@ -8,28 +8,22 @@ __all__ = ["QuantType"]
 
 
 class QuantType(enum.IntEnum):
-    """torch.ao.quantization.quant_type.QuantType."""
-
     DYNAMIC = 0
     STATIC = 1
     QAT = 2
     WEIGHT_ONLY = 3
 
 
-_NAMES = {
-    QuantType.STATIC: "static",
-    QuantType.DYNAMIC: "dynamic",
-    QuantType.QAT: "qat",
-    QuantType.WEIGHT_ONLY: "weight_only",
-}
+_quant_type_to_str = {QuantType.STATIC: "static", QuantType.DYNAMIC: "dynamic",
+                      QuantType.QAT: "qat", QuantType.WEIGHT_ONLY: "weight_only"}
 
 
 def _get_quant_type_to_str(quant_type: QuantType) -> str:
-    return _NAMES[quant_type]
+    return _quant_type_to_str[quant_type]
 
 
 def _quant_type_from_str(name: str) -> QuantType:
-    for k, v in _NAMES.items():
-        if v == name:
-            return k
+    for quant_type, s in _quant_type_to_str.items():
+        if name == s:
+            return quant_type
     raise ValueError(f"Unknown QuantType name '{name}'")

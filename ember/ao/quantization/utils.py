@@ -18,7 +18,14 @@ from ..._quantized import (
 from ..._tensor import Tensor
 
 __all__ = ["is_per_tensor", "is_per_channel", "to_underlying_dtype", "calculate_qmin_qmax",
-           "validate_qmin_qmax", "check_min_max_valid", "get_qparam_dict"]
+           "validate_qmin_qmax", "check_min_max_valid", "get_qparam_dict", "get_combined_dict",
+           "get_qconfig_dtypes", "activation_dtype", "weight_dtype",
+           "activation_is_statically_quantized", "activation_is_dynamically_quantized",
+           "activation_is_int8_quantized", "activation_is_int32_quantized",
+           "weight_is_quantized", "weight_is_statically_quantized",
+           "op_is_int8_dynamically_quantized", "get_quant_type",
+           "get_swapped_custom_module_class", "getattr_from_fqn",
+           "has_no_children_ignoring_parametrizations"]
 
 
 def is_per_tensor(qscheme: Any) -> bool:
@@ -121,3 +128,131 @@ def get_qparam_dict(observer_or_fake_quant: Any) -> dict:
         if hasattr(observer_or_fake_quant, k):
             qparams[k] = getattr(observer_or_fake_quant, k)
     return qparams
+
+
+# ---------------------------------------------------------------------- qconfig inspection
+_STATIC_DTYPES = (D.quint8, D.qint8, D.quint4x2, D.qint32, D.uint8, D.int8, D.int16, D.int32)
+
+
+def get_combined_dict(default_dict: dict, additional_dict: dict) -> dict:
+    """default_dict updated with additional_dict (a new dict)."""
+    d = default_dict.copy()
+    d.update(additional_dict)
+    return d
+
+
+def get_qconfig_dtypes(qconfig: Any) -> tuple:
+    """(activation dtype, weight dtype, activation is dynamic) of a qconfig."""
+    if qconfig is None:
+        raise AssertionError("qconfig must be provided to extract dtypes")
+    activation, weight = qconfig.activation(), qconfig.weight()
+    return activation.dtype, weight.dtype, getattr(activation, "is_dynamic", False)
+
+
+def activation_dtype(qconfig: Any) -> Any:
+    if qconfig is None:
+        raise AssertionError("qconfig must be provided to determine activation dtype")
+    return qconfig.activation().dtype
+
+
+def weight_dtype(qconfig: Any) -> Any:
+    if qconfig is None:
+        raise AssertionError("qconfig must be provided to determine weight dtype")
+    return qconfig.weight().dtype
+
+
+def activation_is_dynamically_quantized(qconfig: Any) -> bool:
+    return bool(get_qconfig_dtypes(qconfig)[2])
+
+
+def activation_is_statically_quantized(qconfig: Any) -> bool:
+    """Activations quantized ahead of time: quint8, qint8, qint32, float16 and the int dtypes."""
+    return activation_dtype(qconfig) in (D.quint8, D.qint8, D.qint32, D.float16, D.uint8,
+                                         D.int8, D.int16, D.int32) and \
+        not activation_is_dynamically_quantized(qconfig)
+
+
+def activation_is_int8_quantized(qconfig: Any) -> bool:
+    return activation_dtype(qconfig) in (D.quint8, D.qint8, D.uint8, D.int8)
+
+
+def activation_is_int32_quantized(qconfig: Any) -> bool:
+    return activation_dtype(qconfig) in (D.qint32, D.int32)
+
+
+def weight_is_quantized(qconfig: Any) -> bool:
+    return weight_dtype(qconfig) in (D.quint8, D.qint8, D.float16, D.quint4x2, D.uint8, D.int8,
+                                     D.int16, D.int32)
+
+
+def weight_is_statically_quantized(qconfig: Any) -> bool:
+    return weight_dtype(qconfig) in (D.quint8, D.qint8, D.uint8, D.int8)
+
+
+def op_is_int8_dynamically_quantized(qconfig: Any) -> bool:
+    """uint8 activations quantized at run time with int8 weights (fbgemm/qnnpack dynamic)."""
+    act, wt, dynamic = get_qconfig_dtypes(qconfig)
+    return act in (D.quint8, D.uint8) and wt in (D.qint8, D.int8) and bool(dynamic)
+
+
+def get_quant_type(qconfig: Any) -> Any:
+    """QuantType.DYNAMIC / STATIC / WEIGHT_ONLY of a qconfig, as torch decides it."""
+    from .quant_type import QuantType
+
+    if qconfig is None:
+        raise AssertionError("qconfig must be provided to determine quant type")
+    activation, weight = qconfig.activation(), qconfig.weight()
+    dynamic = getattr(activation, "is_dynamic", False)
+    if weight.dtype in _STATIC_DTYPES:
+        if dynamic:
+            return QuantType.DYNAMIC
+        return QuantType.STATIC if activation.dtype in _STATIC_DTYPES else \
+            QuantType.WEIGHT_ONLY
+    if weight.dtype is D.float16:
+        if dynamic:
+            return QuantType.DYNAMIC
+        if activation.dtype is D.float16:
+            return QuantType.STATIC
+    raise Exception(f"Unrecognized dtype combination in get_quant_type: "  # noqa: TRY002
+                    f"activation({activation.dtype}),weight({weight.dtype})")
+
+
+def get_swapped_custom_module_class(custom_module: Any, custom_module_class_mapping: dict,
+                                    qconfig: Any) -> type:
+    """The observed/quantized class a custom module is swapped to, for its quant type."""
+    class_mapping = custom_module_class_mapping.get(get_quant_type(qconfig), {})
+    if type(custom_module) not in class_mapping:
+        raise AssertionError("did not find corresponding observed module class for "
+                             f"{type(custom_module)} in mapping: {class_mapping}")
+    return class_mapping[type(custom_module)]
+
+
+# ---------------------------------------------------------------------- module helpers
+def getattr_from_fqn(obj: Any, fqn: str) -> Any:
+    """obj.foo.bar.baz for fqn 'foo.bar.baz'."""
+    import functools
+
+    return functools.reduce(getattr, fqn.split("."), obj)
+
+
+def _parent_name(target: str) -> tuple[str, str]:
+    """'foo.bar' -> ('foo', 'bar'); 'foo' -> ('', 'foo')."""
+    r = target.rsplit(".", 1)
+    return ("", r[0]) if len(r) == 1 else (r[0], r[1])
+
+
+def has_no_children_ignoring_parametrizations(module: Any) -> bool:
+    """A leaf module: no children, or only its 'parametrizations' container."""
+    if len(module._modules) == 0:
+        return True
+    if getattr(module, "parametrizations", None) is not None:
+        return len(module._modules) == 1 and "parametrizations" in module._modules
+    return False
+
+
+def _get_path_of_module(root: Any, submodule: Any) -> str | None:
+    """The qualified name of submodule inside root, or None."""
+    for n, p in root.named_modules():
+        if submodule is p:
+            return n
+    return None

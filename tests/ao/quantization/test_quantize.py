@@ -55,6 +55,7 @@ def test_prepare_places_observers_like_torch():
     has = lambda c: hasattr(c, "activation_post_process")  # noqa: E731
     assert _names(e, has) == _names(t, has)
     assert _types(e) == _types(t)
+    assert repr(e).replace("ember.", "torch.") == repr(t)
 
 
 def test_convert_swaps_like_torch_and_removes_qconfig():
@@ -143,5 +144,6 @@ def test_prepare_qat_needs_training_mode_and_swaps():
         q.fuse_modules_qat(m, FUSE, inplace=True)
         q.prepare_qat(m, inplace=True)
     assert _types(e) == _types(t)
+    assert repr(e).replace("ember.", "torch.") == repr(t)
     with pytest.raises(AssertionError, match="training mode"):
         eq.prepare_qat(static_net(ember).eval())

@@ -170,7 +170,9 @@ def test_qat_workflow_trajectory_and_convert():
         y = rng.integers(0, 10, 16)
         lt = torch.nn.functional.cross_entropy(t(torch.from_numpy(x)), torch.from_numpy(y))
         le = ember.nn.functional.cross_entropy(e(ember.from_numpy(x)), ember.from_numpy(y))
-        assert float(le) == pytest.approx(float(lt), rel=1e-4, abs=1e-5), step
+        # typically equal to 1e-7; a last-bit float difference can move one fake-quantized
+        # value by a quantization step, hence the looser bound
+        assert float(le) == pytest.approx(float(lt), rel=1e-3), step
         for opt, loss in ((opt_t, lt), (opt_e, le)):
             opt.zero_grad()
             loss.backward()
@@ -182,3 +184,58 @@ def test_qat_workflow_trajectory_and_convert():
     yt, ye = ct(torch.from_numpy(x)).numpy(), ce(ember.from_numpy(x)).numpy()
     np.testing.assert_allclose(ye, yt, atol=3 * ce.fc2.scale)
     assert np.mean(np.isclose(ye, yt, rtol=1e-5, atol=1e-6)) > 0.9
+
+
+def test_quantize_and_quantize_qat_one_call():
+    x = _data((4, 1, 8, 8), n=1, seed=11)[0]
+    for kind in ("ptq", "qat"):
+        t, e = static_net(torch), static_net(ember)
+        copy_weights(t, e)
+        outs = []
+        for m, lib in ((t, torch), (e, ember)):
+            q = lib.ao.quantization
+            xx = lib.from_numpy(x)
+            if kind == "ptq":
+                m.qconfig = q.get_default_qconfig("fbgemm")
+                qm = q.quantize(m, q.default_eval_fn, [[(xx, None)]])
+            else:
+                m.qconfig = q.get_default_qat_qconfig("fbgemm")
+                qm = q.quantize_qat(m, lambda mod, data: [mod(d) for d in data], [[xx]])
+            assert hasattr(m.conv, "weight") and not hasattr(m, "activation_post_process")
+            outs.append(qm(xx).numpy())
+        np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
+
+
+def _converted(lib, x):
+    m = static_net(lib)
+    q = lib.ao.quantization
+    m.eval()
+    m.qconfig = q.get_default_qconfig("fbgemm")
+    q.fuse_modules(m, FUSE, inplace=True)
+    q.prepare(m, inplace=True)
+    m(lib.from_numpy(x))
+    return q.convert(m, inplace=True)
+
+
+def test_quantized_state_dict_files_both_ways(tmp_path):
+    x = _data((4, 1, 8, 8), n=1, seed=12)[0]
+    t = _converted(torch, x)
+    ref = t(torch.from_numpy(x)).numpy()
+    # torch.save -> ember.load (weights only) -> a converted ember model of the same shape
+    torch.save(t.state_dict(), tmp_path / "t.pt")
+    e = _converted(ember, x * 0.5)
+    e.load_state_dict(ember.load(tmp_path / "t.pt"))
+    np.testing.assert_array_equal(e(ember.from_numpy(x)).numpy(), ref)
+    # ember.save -> torch.load (weights only) -> torch's converted model
+    ember.save(e.state_dict(), tmp_path / "e.pt")
+    t2 = _converted(torch, x * 2)
+    t2.load_state_dict(torch.load(tmp_path / "e.pt", weights_only=True))
+    np.testing.assert_array_equal(t2(torch.from_numpy(x)).numpy(), ref)
+    # dynamic Linear layers too
+    lt = tq.quantize_dynamic(mlp(torch), {torch.nn.Linear})
+    torch.save(lt.state_dict(), tmp_path / "d.pt")
+    le = eq.quantize_dynamic(mlp(ember), {ember.nn.Linear})
+    le.load_state_dict(ember.load(tmp_path / "d.pt"))
+    xd = _data((3, 20), n=1, seed=13)[0]
+    np.testing.assert_allclose(le(ember.from_numpy(xd)).numpy(),
+                               lt(torch.from_numpy(xd)).detach().numpy(), rtol=1e-4, atol=1e-4)

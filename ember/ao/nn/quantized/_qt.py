@@ -14,8 +14,8 @@ import numpy as np
 import ember
 
 from ...._tensor import Tensor
-from ._int8_gemm import row_l1
 from ....ops.quantize import _make_per_channel_quantized_tensor, _make_per_tensor_quantized_tensor
+from ._int8_gemm import row_l1
 
 PER_TENSOR = ("per_tensor_affine", "per_tensor_symmetric")
 
