@@ -46,7 +46,8 @@ def _out(y: np.ndarray, scale: Any, zero_point: Any, like: Tensor) -> Tensor:
 
 
 def _bounds(q: Tensor) -> tuple[int, int]:
-    return {ember.quint8: (0, 255), ember.qint8: (-128, 127)}.get(q.dtype, (-(2**31), 2**31 - 1))
+    bounds: dict[Any, tuple[int, int]] = {ember.quint8: (0, 255), ember.qint8: (-128, 127)}
+    return bounds.get(q.dtype, (-(2**31), 2**31 - 1))
 
 
 def _mul_scalar(a: Tensor, c: float, relu: bool) -> Tensor:
