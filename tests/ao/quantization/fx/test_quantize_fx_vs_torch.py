@@ -361,3 +361,45 @@ def test_mean_differs_from_torch_only_at_exact_ties() -> None:
     assert np.all(np.abs(a - b) <= 1)
     assert np.all(np.abs(exact[differ] % 1 - 0.5) < 1e-9)  # every difference is a tie
     assert 0 < differ.sum() <= TIE_FRACTION * a.size
+
+
+@pytest.mark.parametrize("engine", ["x86", "fbgemm"])
+@pytest.mark.parametrize("name", ["cnn", "mlp", "gpt"])
+def test_explicit_backend_configs_match_torch(name: str, engine: str) -> None:
+    """The x86 and fbgemm BackendConfigs (no LayerNorm pattern; binary ops with or without a
+    weight dtype) with their engine's default mapping give torch's graphs and outputs."""
+    import importlib
+
+    ebc = importlib.import_module(f"ember.ao.quantization.backend_config.{engine}")
+    tbc = importlib.import_module(f"torch.ao.quantization.backend_config.{engine}")
+    getter = f"get_{engine}_backend_config"
+    em, tm, data = build_pair(name)
+    pe = prepare_fx(
+        em,
+        get_default_qconfig_mapping(engine),
+        (ember.from_numpy(data[0]),),
+        backend_config=getattr(ebc, getter)(),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pt = tqfx.prepare_fx(
+            tm,
+            tq.get_default_qconfig_mapping(engine),
+            (torch.from_numpy(data[0]),),
+            backend_config=getattr(tbc, getter)(),
+        )
+    assert node_kinds(ember, pe) == node_kinds(torch, pt)
+    with ember.no_grad(), torch.no_grad():
+        for x in data:
+            pe(ember.from_numpy(x))
+            pt(torch.from_numpy(x))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ce = convert_fx(pe, backend_config=getattr(ebc, getter)())
+        ct = tqfx.convert_fx(pt, backend_config=getattr(tbc, getter)())
+    assert node_kinds(ember, ce) == node_kinds(torch, ct)
+    with ember.no_grad(), torch.no_grad():
+        ye, yt = ce(ember.from_numpy(data[1])).numpy(), ct(torch.from_numpy(data[1])).numpy()
+    step = float(np.abs(yt).max()) / 127
+    assert np.abs(ye - yt).max() <= step
+    assert np.count_nonzero(np.abs(ye - yt) > 1e-6) <= max(1, TIE_FRACTION * ye.size)
