@@ -47,10 +47,9 @@ from .stubs import *  # noqa: E402, F403
 __all__ += ["fuse_known_modules", "fuse_modules", "fuse_modules_qat", "get_fuser_method",
             *quantization_mappings.__all__, *_quantize_file.__all__, *stubs.__all__]
 
-# --- FX graph mode: QConfigMapping, QuantType, BackendConfig, quantize_fx (prepare_fx, ...)
+# --- FX graph mode: QConfigMapping, BackendConfig, quantize_fx (prepare_fx, ...)
 from . import backend_config, quantize_fx  # noqa: E402,F401
 from . import qconfig_mapping as _qconfig_mapping_file  # noqa: E402
 from .qconfig_mapping import *  # noqa: E402,F403
-from .quant_type import QuantType  # noqa: E402
 
-__all__ += [*_qconfig_mapping_file.__all__, "QuantType"]
+__all__ += [*_qconfig_mapping_file.__all__]
