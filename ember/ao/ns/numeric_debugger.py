@@ -9,7 +9,8 @@ the graph); the float side is the same float model fused the same way, so that b
 produce the same tensor at every layer. For each layer two SQNRs (dB, higher is better):
   cumulative: quantized model's output vs float model's output there (errors so far add up);
   local: the layer alone, fed the float model's input quantized with the qparams the
-         quantized model used there (what keeping only this layer in float would recover).
+         quantized model used there (what keeping only this layer in float would recover;
+         in reference and dynamic models the layer takes the float input as it is).
 Differs from torch.ao.ns: one call, no model surgery, a printed table.
 """
 
@@ -142,7 +143,15 @@ def _layer_names(quantized: GraphModule) -> list[str]:
     for node in quantized.graph.nodes:
         if node.op == "call_module":
             mod = mods[str(node.target)]
-            if ".quantized" in type(mod).__module__ or "quantized_ops" in type(mod).__module__:
+            # a fused module of a reference model holds the reference module as its first child
+            inner = (
+                mod[0]
+                if type(mod).__module__.startswith("ember.ao.nn.intrinsic.")
+                and (hasattr(mod, "__getitem__"))
+                else mod
+            )
+            if any(".quantized" in type(m).__module__ or "quantized_ops" in type(m).__module__
+                   for m in (mod, inner)):  # fmt: skip
                 out.append(str(node.target))
     return list(dict.fromkeys(out))
 

@@ -95,3 +95,27 @@ def test_unrelated_models_are_rejected() -> None:
     other, _, _ = build_pair("cnn")
     with pytest.raises(ValueError, match="no float counterpart"):
         compare_layers(other, q, xs)
+
+
+def test_reference_and_dynamic_models() -> None:
+    """Reference models (fused modules holding reference Linear) and dynamic models report
+    every weighted layer too."""
+    from ember.ao.quantization import QConfigMapping, default_dynamic_qconfig
+    from ember.ao.quantization.quantize_fx import convert_to_reference_fx
+
+    em, _, data = build_pair("mlp")
+    xs = [ember.from_numpy(d) for d in data]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p = prepare_fx(build_pair("mlp")[0], get_default_qconfig_mapping("x86"), (xs[0],))
+        for x in xs:
+            p(x)
+        ref = convert_to_reference_fx(p)
+        pd = prepare_fx(
+            build_pair("mlp")[0], QConfigMapping().set_global(default_dynamic_qconfig), (xs[0],)
+        )
+        dyn = convert_fx(pd)
+    for model in (ref, dyn):
+        report = compare_layers(em, model, xs)
+        assert {r.name for r in report.layers} == {"fc1", "fc2", "fc3", "out"}
+        assert all(20 < r.cumulative_sqnr < 80 for r in report.layers)
