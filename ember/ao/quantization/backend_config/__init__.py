@@ -9,6 +9,7 @@ from .backend_config import (
 )
 from .fbgemm import get_fbgemm_backend_config
 from .native import get_native_backend_config, get_native_backend_config_dict
+from .relu_fusion import with_relu_fusion
 
 __all__ = [
     "BackendConfig",
@@ -19,4 +20,5 @@ __all__ = [
     "get_fbgemm_backend_config",
     "get_native_backend_config",
     "get_native_backend_config_dict",
+    "with_relu_fusion",
 ]

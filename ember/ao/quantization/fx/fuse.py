@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import ember
 import ember.nn as nn
 import ember.nn.functional as F
 
@@ -15,6 +16,8 @@ from .match_utils import MatchAllNode, find_fusion_matches, sorted_patterns
 from .utils import default_root_node_getter, parent_name
 
 __all__ = ["fuse"]
+
+_E: Any = ember  # ops are published on ember at import time
 
 
 def _fuser_in_reversed_format(config: Any) -> Any:
@@ -49,8 +52,12 @@ def _fuse_one(
             return tuple(modules_of(x) for x in p)
         if p.op == "call_module":
             return named_modules[str(p.target)]
-        if p.op == "call_function" and p.target is F.relu:
-            # a functional relu becomes a ReLU module inside the fused module
+        is_relu = (p.op == "call_function" and p.target in (F.relu, _E.relu)) or (
+            p.op == "call_method" and p.target == "relu"
+        )
+        if is_relu:
+            # a functional relu (F.relu; torch.relu and x.relu() with relu_fusion_patterns)
+            # becomes a ReLU module inside the fused module
             relu = nn.ReLU()
             relu.training = root_module.training
             return relu
