@@ -142,7 +142,7 @@ def _layer_names(quantized: GraphModule) -> list[str]:
     mods = dict(quantized.named_modules())
     for node in quantized.graph.nodes:
         if node.op == "call_module":
-            mod = mods[str(node.target)]
+            mod: Any = mods[str(node.target)]
             # a fused module of a reference model holds the reference module as its first child
             inner = (
                 mod[0]

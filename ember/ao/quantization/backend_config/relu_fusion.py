@@ -34,7 +34,8 @@ def with_relu_fusion(backend_config: BackendConfig) -> BackendConfig:
                 f"with_relu_fusion: {backend_config.name} does not fuse {root.__name__} with "
                 "nn.ReLU, so there is nothing to extend"
             )
-        for relu in (ember.relu, "relu"):
+        relu_fn: object = getattr(ember, "relu")  # noqa: B009 - published at import time
+        for relu in (relu_fn, "relu"):
             conf.set_backend_pattern_config(
                 BackendPatternConfig((root, relu))
                 .set_dtype_configs(reference.dtype_configs)
