@@ -50,17 +50,22 @@ def _val_loss(torch: ModuleType, model: Any, batches: list) -> float:
     return float(np.mean(losses))
 
 
-def _forward_ms(torch: ModuleType, model: Any, x: np.ndarray, reps: int = 3) -> float:
-    model.eval()
+def _forward_ms(torch: ModuleType, models: dict[str, Any], x: np.ndarray,
+                rounds: int = 5) -> dict[str, float]:
+    """Best time of one forward per model, the models interleaved in every round so that a
+    burst of load on a shared machine hits them alike."""
     xt = torch.from_numpy(x)
-    best = float("inf")
+    best = {name: float("inf") for name in models}
     with torch.no_grad():
-        model(xt)
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            model(xt)
-            best = min(best, time.perf_counter() - t0)
-    return best * 1e3
+        for m in models.values():
+            m.eval()
+            m(xt)
+        for _ in range(rounds):
+            for name, m in models.items():
+                t0 = time.perf_counter()
+                m(xt)
+                best[name] = min(best[name], time.perf_counter() - t0)
+    return {name: t * 1e3 for name, t in best.items()}
 
 
 def _wrap_linears(torch: ModuleType, model: Any, qconfig: Any) -> Any:
@@ -110,11 +115,11 @@ def report(torch: ModuleType, model: Any, data: Any, args: Any, say: Any = print
     versions = quantized_versions(torch, model, data, args, rng, qat_steps=qat_steps)
     eval_rng = np.random.default_rng(args.seed + 2)
     batches = [data.batch("val", args.batch_size, args.block_size, eval_rng) for _ in range(8)]
+    ms = _forward_ms(torch, versions, batches[0][0])
     rows: list[dict[str, Any]] = []
     for name, m in versions.items():
         rows.append({"version": name, "bytes": _param_bytes(m),
-                     "val_loss": _val_loss(torch, m, batches),
-                     "ms": _forward_ms(torch, m, batches[0][0])})
+                     "val_loss": _val_loss(torch, m, batches), "ms": ms[name]})
     base = rows[0]
     say(f"\n{'version':<8} {'size (KB)':>10} {'vs float':>8} {'val loss':>9} "
         f"{'ms/forward':>11} {'speed-up':>8}")
