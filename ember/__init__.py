@@ -85,3 +85,4 @@ from . import ao, quantization  # noqa: E402  (after nn: observers are Modules)
 globals().update(_ops.FUNCTIONS)
 _ops._registry.install_methods()
 from . import fx  # noqa: E402  (after the registry is published: fx indexes ember.*)
+

@@ -242,6 +242,7 @@ def _make_pickler(base: type[pickle._Pickler]) -> type:
 
         dispatch[_TorchName] = _save_torch_name
         dispatch[D.dtype] = _save_dtype
+        dispatch[D._QuantizedDtype] = _save_dtype  # qint8 & co. (a quantized model's dtype)
 
         def save_global(self, obj: Any, name: str | None = None) -> None:
             named = self.class_names.get(id(obj))

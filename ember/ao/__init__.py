@@ -1,3 +1,3 @@
 """torch.ao: architecture optimisation; here, quantization (ember.ao.quantization, ember.ao.nn)."""
 
-from . import quantization  # noqa: F401
+from . import nn, quantization  # noqa: F401

@@ -316,6 +316,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--backend", choices=("ember", "torch"), default="ember",
                    help="framework to run on: ember, or real PyTorch for comparison")
     p.add_argument("--quiet", action="store_true", help="print only the final summary")
+    p.add_argument("--quantize", action="store_true",
+                   help="after training, compare float, dynamic, static and QAT int8 versions "
+                        "(size, validation loss, speed) in a table")
     return p.parse_args(argv)
 
 
@@ -401,8 +404,13 @@ def run(argv: list[str] | None = None) -> dict[str, Any]:
             "print({k: tuple(v.shape) for k, v in sd.items()})\"\n"
             "or sample from it with real PyTorch:\n"
             f"    python -m ember.examples.gpt --backend torch --steps 0 --init {args.out}{shape}")
+    quantized = None
+    if args.quantize:
+        from .gpt_quantize import report
+        quantized = report(torch, model, data, args, say=print)
     return {"history": history, "train_losses": train_losses, "sample": sample,
-            "checkpoint": args.out if args.steps else None, "seconds": seconds, "model": model}
+            "checkpoint": args.out if args.steps else None, "seconds": seconds, "model": model,
+            "quantized": quantized}
 
 if __name__ == "__main__":
     main()

@@ -17,7 +17,8 @@ def _alias_submodules() -> None:
         sub = name[len(prefix):]
         if name.startswith(prefix) and "." not in sub and not sub.startswith("_"):
             _sys.modules[f"{__name__}.{sub}"] = mod
-            globals()[sub] = mod
+            # a function of the same name (quantize, fuse_modules) wins, as in torch
+            globals().setdefault(sub, mod)
 
 
 _alias_submodules()

@@ -1,0 +1,18 @@
+"""torch.ao.nn.intrinsic: fused modules (float), and their qat and quantized versions."""
+
+from .modules import (
+                      BNReLU2d,
+                      BNReLU3d,
+                      ConvBn1d,
+                      ConvBn2d,
+                      ConvBnReLU1d,
+                      ConvBnReLU2d,
+                      ConvReLU1d,
+                      ConvReLU2d,
+                      LinearBn1d,
+                      LinearReLU,
+                      _FusedModule,
+)
+
+__all__ = ["BNReLU2d", "BNReLU3d", "ConvBn1d", "ConvBn2d", "ConvBnReLU1d", "ConvBnReLU2d",
+           "ConvReLU1d", "ConvReLU2d", "LinearBn1d", "LinearReLU", "_FusedModule"]
