@@ -301,12 +301,13 @@ def _rebuild_qtensor(storage: Any, storage_offset: int, size: Any, stride: Any,
         qp = QParams(per_tensor_affine, float(scale), int(zp))
     elif qs in (pca, pcf) and len(quantizer_params) == 4:
         _, scales, zps, axis = quantizer_params
-        s = np.asarray(scales._host() if isinstance(scales, Tensor) else scales, np.float64)
         z = np.asarray(zps._host() if isinstance(zps, Tensor) else zps)
         floats = z.dtype.kind == "f" or qs is pcf
-        qp = QParams(pcf if floats else pca,
-                     scales=s.reshape(-1), zero_points=z.reshape(-1).astype(
-                         np.float64 if floats else np.int64), axis=int(axis))
+        pdt = np.float32 if floats else np.float64  # float qparams are float32 in torch
+        s = np.asarray(scales._host() if isinstance(scales, Tensor) else scales, pdt)
+        qp = QParams(pcf if floats else pca, scales=s.reshape(-1),
+                     zero_points=z.reshape(-1).astype(np.float32 if floats else np.int64),
+                     axis=int(axis))
     else:
         raise RuntimeError(f"Can't deserialize quantized tensor with qscheme {qs!r}")
     plain = _view(storage, D.QUANT_INFO[dt][0], storage_offset, size, stride)

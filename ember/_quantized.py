@@ -65,8 +65,8 @@ class QParams:
         self.scheme = scheme
         self.scale = scale              # Python float (a double, as torch keeps it)
         self.zero_point = zero_point    # Python int
-        self.scales = scales            # float64 array, per channel
-        self.zero_points = zero_points  # int64 (float64 for float_qparams) array, per channel
+        self.scales = scales  # float64 array (float32 for float qparams), per channel
+        self.zero_points = zero_points  # int64 array (float32 for float qparams), per channel
         self.axis = axis
 
     @property
@@ -256,7 +256,7 @@ def qtensor_repr(q: QTensor) -> str:
     if qp.per_channel:
         from .ops.creation import tensor
 
-        suffixes += [f"scale={tensor(qp.scales, dtype=D.float64)!r}",
+        suffixes += [f"scale={tensor(qp.scales)!r}",
                      f"zero_point={tensor(qp.zero_points)!r}", f"axis={qp.axis}"]
     else:
         suffixes += [f"scale={qp.scale!r}", f"zero_point={qp.zero_point}"]

@@ -15,6 +15,7 @@ from .._quantized import (
     QTensor,
     dequantize,
     per_channel_affine,
+    per_channel_affine_float_qparams,
     per_tensor_affine,
     quantize_array,
     quantize_array_per_channel,
@@ -159,9 +160,13 @@ def quantize_per_channel(input: Tensor, scales: Tensor, zero_points: Tensor, axi
 
 def _make_per_channel(input: Tensor, scales: Any, zero_points: Any, axis: int, dtype: D.dtype,
                       quantize: bool) -> QTensor:
-    s = np.asarray(scales._host() if isinstance(scales, Tensor) else scales, np.float64).ravel()
     z = np.asarray(zero_points._host() if isinstance(zero_points, Tensor) else zero_points)
-    z = z.astype(np.int64).ravel()
+    # float zero points make a per_channel_affine_float_qparams tensor (embeddings), whose
+    # scales and zero points torch keeps in float32
+    floats = z.dtype.kind == "f"
+    pdt = np.float32 if floats else np.float64
+    s = np.asarray(scales._host() if isinstance(scales, Tensor) else scales, pdt).ravel()
+    z = z.astype(np.float32 if floats else np.int64).ravel()
     if s.size != z.size:
         raise RuntimeError("number of elements in scales and zero_points must match")
     nd = input.dim()
@@ -171,9 +176,11 @@ def _make_per_channel(input: Tensor, scales: Any, zero_points: Any, axis: int, d
     if s.size != input.shape[axis]:
         raise RuntimeError(f"length of scales must equal to channel, expected "
                            f"{input.shape[axis]} got, {s.size}")
-    for v in z:
-        _check_zero_point("quantize_tensor_per_channel_affine", int(v), dtype)
-    qp = QParams(per_channel_affine, scales=s, zero_points=z, axis=axis)
+    if not floats:
+        for v in z:
+            _check_zero_point("quantize_tensor_per_channel_affine", int(v), dtype)
+    qp = QParams(per_channel_affine_float_qparams if floats else per_channel_affine, scales=s,
+                 zero_points=z, axis=axis)
     a = input._host()
     arr = quantize_array_per_channel(a, dtype, s, z, axis) if quantize else a.copy()
     return wrap(arr, dtype, qp, input.device)
@@ -279,19 +286,21 @@ def _per_channel_check(q: QTensor) -> None:
 @register("q_per_channel_scales", method=True)
 @_aware
 def q_per_channel_scales(input: Tensor) -> Tensor:
-    """The per-channel scales (float64)."""
+    """The per-channel scales (float64; float32 for float qparams, as torch)."""
     q = _need_q("q_per_channel_scales", input)
     _per_channel_check(q)
-    return make(np.array(q._qp.scales, np.float64), D.float64, q.device)
+    s = np.array(q._qp.scales)
+    return make(s, D.float32 if s.dtype == np.float32 else D.float64, q.device)
 
 
 @register("q_per_channel_zero_points", method=True)
 @_aware
 def q_per_channel_zero_points(input: Tensor) -> Tensor:
-    """The per-channel zero points (int64)."""
+    """The per-channel zero points (int64; float32 for float qparams, as torch)."""
     q = _need_q("q_per_channel_zero_points", input)
     _per_channel_check(q)
-    return make(np.array(q._qp.zero_points, np.int64), D.int64, q.device)
+    z = np.array(q._qp.zero_points)
+    return make(z, D.float32 if z.dtype == np.float32 else D.int64, q.device)
 
 
 @register("q_per_channel_axis", method=True)

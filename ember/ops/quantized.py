@@ -243,6 +243,43 @@ def _fill_(func: Any, args: tuple, kwargs: dict) -> Any:
     return q
 
 
+@_handles("masked_fill", "masked_fill_")
+def _masked_fill(func: Any, args: tuple, kwargs: dict) -> Any:
+    """The fill value is quantized with the tensor's parameters, then written as an integer."""
+    q = args[0]
+    _per_tensor(func.__name__, q)
+    mask = kwargs.get("mask", args[1] if len(args) > 1 else None)
+    value: Any = kwargs.get("value", args[2] if len(args) > 2 else None)
+    if isinstance(value, Tensor):
+        if value.numel() != 1:
+            raise RuntimeError("masked_fill only supports a 0-dimensional value tensor")
+        value = value.item()
+    iv = int(_qbound(q, float(value)))
+    res = func(int_view(q), mask, iv)
+    return q if func.__name__.endswith("_") else _rewrap(res, q.dtype, q._qp)
+
+
+@_handles("__setitem__")
+def _setitem(func: Any, args: tuple, kwargs: dict) -> None:
+    """q[key] = value: float values (numbers or tensors) quantized with q's parameters; a
+    quantized value's integers are copied as they are (torch does not requantize them)."""
+    q, key, value = args
+    if not isinstance(q, QTensor):
+        raise RuntimeError("cannot assign a quantized tensor into a non-quantized one: "
+                           "dequantize() it first")
+    _per_tensor("__setitem__", q)
+    if isinstance(value, QTensor):
+        if value.dtype is not q.dtype:
+            raise RuntimeError(f"__setitem__: quantized dtypes differ ({q.dtype!r} and "
+                               f"{value.dtype!r})")
+        func(int_view(q), key, int_view(value))
+        return
+    if isinstance(value, Tensor):
+        value = value._host()
+    arr = quantize_array(np.asarray(value, np.float32), q.dtype, q._qp.scale, q._qp.zero_point)
+    func(int_view(q), key, make(arr, D.QUANT_INFO[q.dtype][0], q.device))
+
+
 @_handles("equal")
 def _equal(func: Any, args: tuple, kwargs: dict) -> bool:
     a, b = args[0], args[1]
@@ -286,16 +323,25 @@ def _qbound(q: QTensor, v: float) -> Any:
 
 
 def _clip(q: QTensor, lo: Any, hi: Any, inplace: bool) -> QTensor:
+    """Clamp the integers to [lo, hi] (either may be None), in place or into a new tensor."""
     _per_tensor("clamp", q)
     a = q._data
+    out = a if inplace else np.empty_like(a)
+    src = a
+    # NumPy's integer maximum/minimum against a scalar is unvectorized (about 30x slower
+    # than against an array): the bound is broadcast into a full array first
+    for bound, fn in ((lo, np.maximum), (hi, np.minimum)):
+        if bound is None:
+            continue
+        full = np.full(a.shape, bound, a.dtype)
+        fn(src, full, out=out)
+        src = out
+    if src is a and not inplace:
+        out[...] = a
     if inplace:
-        np.clip(a, lo, hi, out=a) if lo is not None and hi is not None else \
-            (np.maximum(a, lo, out=a) if lo is not None else np.minimum(a, hi, out=a))
         q._bump_version()
         return q
-    r = np.clip(a, lo, hi) if lo is not None and hi is not None else \
-        (np.maximum(a, lo) if lo is not None else np.minimum(a, hi))
-    return wrap(np.asarray(r, a.dtype), q.dtype, q._qp, q.device)
+    return wrap(out, q.dtype, q._qp, q.device)
 
 
 @_handles("relu", "relu_")

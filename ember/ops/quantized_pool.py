@@ -1,4 +1,5 @@
-"""Ops that requantize a quantized tensor: average pooling, mean, sigmoid, tanh, hardsigmoid.
+"""Ops that requantize a quantized tensor: average pooling, mean, sigmoid, tanh, hardsigmoid,
+leaky_relu, gelu.
 
 Averages are computed on the integers as torch's kernels do: an exact integer sum over each
 window, divided and rounded half to even; the output keeps the input's scale and zero point.
@@ -13,7 +14,7 @@ from typing import Any
 
 from .. import _dtype as D
 from .._quantized import QParams, QTensor, dequantize_array, quantize_array, wrap
-from ._core import np
+from ._core import make, np
 from .quantized import _handles, _per_tensor
 
 
@@ -192,3 +193,16 @@ def _leaky_relu(func: Any, args: tuple, kwargs: dict) -> QTensor:
         q._bump_version()
         return q
     return wrap(r, q.dtype, q._qp, q.device)
+
+
+@_handles("gelu")
+def _gelu(func: Any, args: tuple, kwargs: dict) -> QTensor:
+    """torch's quantized gelu: the float gelu of the dequantized values, quantized with the
+    input's zero point and its scale rounded to float32."""
+    q = args[0]
+    _per_tensor("gelu", q)
+    x = make(dequantize_array(q), D.float32, q.device)
+    y = func(x, *args[1:], **kwargs)._host()
+    scale = float(np.float32(q._qp.scale))
+    qp = QParams(q._qp.scheme, scale, q._qp.zero_point)
+    return wrap(quantize_array(y, q.dtype, scale, q._qp.zero_point), q.dtype, qp, q.device)

@@ -32,6 +32,9 @@ def _same_q(e, t) -> None:
     else:
         np.testing.assert_array_equal(e.q_per_channel_scales().numpy(),
                                       t.q_per_channel_scales().numpy())
+        for a, b in ((e.q_per_channel_scales(), t.q_per_channel_scales()),
+                     (e.q_per_channel_zero_points(), t.q_per_channel_zero_points())):
+            assert a.dtype.name == str(b.dtype).split(".")[1]
         np.testing.assert_array_equal(e.q_per_channel_zero_points().numpy(),
                                       t.q_per_channel_zero_points().numpy())
         assert e.q_per_channel_axis() == t.q_per_channel_axis()
@@ -229,6 +232,8 @@ STRUCTURAL = [
     lambda m, q: m.nn.functional.hardsigmoid(q.clone(), inplace=True),
     lambda m, q: q.clamp(min=0.1), lambda m, q: q.clamp(max=-0.1), lambda m, q: q.max(1)[0],
     lambda m, q: q.argsort(1),
+    lambda m, q: q.masked_fill(q.dequantize() > 0.5, 0.33),
+    lambda m, q: q.clone().masked_fill_(q.dequantize() < 0, m.tensor(-0.21)),
 ]
 
 
@@ -354,6 +359,8 @@ def test_requantizing_ops_match_torch(dt, hw):
     fns = [lambda m, q: q.mean(), lambda m, q: q.mean((2, 3)),
            lambda m, q: q.mean(1, keepdim=True), lambda m, q: m.sigmoid(q),
            lambda m, q: m.tanh(q), lambda m, q: m.nn.functional.hardsigmoid(q),
+           lambda m, q: m.nn.functional.gelu(q),
+           lambda m, q: m.nn.functional.gelu(q, approximate="tanh"),
            lambda m, q: m.nn.functional.adaptive_avg_pool2d(q[0], 2)]
     for size in [(2, 3), 1, (None, 2), (4, 4), hw]:
         fns.append(lambda m, q, size=size: m.nn.functional.adaptive_avg_pool2d(q, size))
@@ -376,7 +383,10 @@ def test_checkpoints_hold_quantized_tensors_in_torchs_format(tmp_path):
         return {"q": q, "view": q[1:, ::2], "i32": m.quantize_per_tensor(m.tensor(x), 0.01, -7,
                                                                          m.qint32),
                 "pc": m.quantize_per_channel(m.tensor(x), m.tensor(sc), m.tensor(zp), 0,
-                                             m.qint8)}
+                                             m.qint8),
+                "float_qparams": m.quantize_per_channel(
+                    m.tensor(x), m.tensor(sc.astype(np.float32)),
+                    m.tensor(zp.astype(np.float32) + 0.5), 0, m.quint8)}
 
     ember.save(make(ember), tmp_path / "e.pt")
     torch.save(make(torch), tmp_path / "t.pt")
@@ -455,3 +465,33 @@ def test_nearest_resampling_and_pixel_shuffle():
         _same_q(fn(ember, e), fn(torch, t))
     with pytest.raises(NotImplementedError, match="bilinear"):
         ember.nn.functional.interpolate(e, scale_factor=2, mode="bilinear")
+
+
+@pytest.mark.parametrize("dt", ["quint8", "quint4x2"])
+def test_float_qparams_per_channel(dt):
+    """Embedding weights: float zero points give per_channel_affine_float_qparams tensors."""
+    rng = np.random.default_rng(14)
+    for trial in range(20):
+        x = (rng.standard_normal((5, int(rng.integers(2, 60)))) * 2).astype(np.float32)
+        qmax = 255 if dt == "quint8" else 15
+        s = ((x.max(1) - x.min(1)) / qmax).astype(np.float32)
+        z = (-x.min(1) / s).astype(np.float32)
+        if trial % 2:
+            z = np.round(z * 2) / 2
+        e = ember.quantize_per_channel(ember.tensor(x), ember.tensor(s), ember.tensor(z), 0,
+                                       getattr(ember, dt))
+        t = torch.quantize_per_channel(torch.tensor(x), torch.tensor(s), torch.tensor(z), 0,
+                                       getattr(torch, dt))
+        assert repr(e.qscheme()) == "ember.per_channel_affine_float_qparams"
+        _same_q(e, t)
+        assert repr(e) == repr(t).replace("torch.", "ember.")
+
+
+def test_setitem_quantizes_the_value():
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    e, t = _pair(x, 0.05, 40, "qint8")
+    for m, q in ((ember, e), (torch, t)):
+        q[0] = 0.52
+        q[1, 1:3] = m.tensor([0.13, -0.27])
+        q[2, ::2] = m.quantize_per_tensor(m.tensor([0.3, 0.9]), 0.1, 0, m.qint8)
+    _same_q(e, t)
