@@ -239,3 +239,32 @@ def test_quantized_state_dict_files_both_ways(tmp_path):
     xd = _data((3, 20), n=1, seed=13)[0]
     np.testing.assert_allclose(le(ember.from_numpy(xd)).numpy(),
                                lt(torch.from_numpy(xd)).detach().numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_dynamic_embeddings_weight_only():
+    class Net:
+        @staticmethod
+        def build(m):
+            return m.nn.Sequential(m.nn.Embedding(12, 6), m.nn.Linear(6, 3))
+
+    t, e = Net.build(torch), Net.build(ember)
+    copy_weights(t, e)
+    bag_t, bag_e = torch.nn.EmbeddingBag(12, 6, mode="mean"), ember.nn.EmbeddingBag(12, 6,
+                                                                                     mode="mean")
+    copy_weights(bag_t, bag_e)
+    qt = tq.quantize_dynamic(t, {torch.nn.Embedding: tq.float_qparams_weight_only_qconfig,
+                                 torch.nn.Linear: tq.default_dynamic_qconfig})
+    qe = eq.quantize_dynamic(e, {ember.nn.Embedding: eq.float_qparams_weight_only_qconfig,
+                                 ember.nn.Linear: eq.default_dynamic_qconfig})
+    assert repr(qe).replace("ember.", "torch.") == repr(qt)
+    np.testing.assert_array_equal(qe[0].weight().int_repr().numpy(),
+                                  qt[0].weight().int_repr().numpy())
+    idx = np.array([[1, 5, 11], [0, 0, 7]])
+    np.testing.assert_allclose(qe(ember.from_numpy(idx)).numpy(),
+                               qt(torch.from_numpy(idx)).detach().numpy(), rtol=1e-4, atol=1e-5)
+    qbt = tq.quantize_dynamic(torch.nn.Sequential(bag_t), None, dtype=torch.quint8)[0]
+    qbe = eq.quantize_dynamic(ember.nn.Sequential(bag_e), None, dtype=ember.quint8)[0]
+    flat, off = np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 3])
+    np.testing.assert_allclose(qbe(ember.from_numpy(flat), ember.from_numpy(off)).numpy(),
+                               qbt(torch.from_numpy(flat), torch.from_numpy(off)).numpy(),
+                               rtol=1e-5, atol=1e-6)

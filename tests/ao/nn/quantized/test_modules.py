@@ -97,8 +97,6 @@ def _embedding_weight(rng, n, d):
     return torch.quantize_per_channel(w, scales, zps, 0, torch.quint8)
 
 
-@pytest.mark.xfail(reason="ember._make_per_channel_quantized_tensor drops float zero points "
-                   "(per_channel_affine_float_qparams), part 1's quantized tensors")
 def test_embedding_and_bag():
     rng = np.random.default_rng(9)
     qw = _embedding_weight(rng, 10, 6)

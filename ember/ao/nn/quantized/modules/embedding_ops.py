@@ -111,7 +111,7 @@ class Embedding(Module):
         self._packed_params.set_weight(w)
 
     def weight(self) -> Tensor:
-        return self._packed_params.__dict__["_weight"]
+        return self._packed_params._qweight
 
     @classmethod
     def from_float(cls, mod: Any, use_precomputed_fake_quant: bool = False) -> Any:
@@ -143,17 +143,18 @@ class Embedding(Module):
 
 
 class EmbeddingBag(Embedding):
-    """Quantized EmbeddingBag (sum/mean over bags of dequantized rows), weight-only."""
+    """Quantized EmbeddingBag: sums of dequantized rows per bag, weight-only.
+
+    As in torch 2.13, `mode` is stored but the bags are always summed (torch's forward passes
+    mode 0 to its kernel), so a float 'mean' EmbeddingBag converts to a summing one.
+    """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm: float | None = None,
                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "sum",
                  sparse: bool = False, _weight: Tensor | None = None,
                  include_last_offset: bool = False, dtype: Any = None) -> None:
         super().__init__(num_embeddings, embedding_dim, _weight=_weight, dtype=dtype)
-        if mode not in ("sum", "mean"):
-            raise NotImplementedError(f"quantized EmbeddingBag mode {mode!r} is not "
-                                      "implemented in Ember (sum, mean)")
-        self.mode = mode
+        self.mode = mode  # kept, but torch's kernel call always sums (mode 0): so does this
         self.include_last_offset = include_last_offset
 
     def forward(self, indices: Tensor, offsets: Tensor | None = None,  # type: ignore[override]
@@ -179,7 +180,7 @@ class EmbeddingBag(Embedding):
             rows = self._packed_params.dequantized_rows(bag)
             if psw is not None:
                 rows = rows * np.asarray(psw[i], dtype=np.float32).reshape(-1, 1)
-            out[i] = rows.sum(0) if self.mode == "sum" else rows.mean(0)
+            out[i] = rows.sum(0)
         return ember.from_numpy(out)
 
     def _get_name(self) -> str:
