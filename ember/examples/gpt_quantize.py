@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import time
+import warnings
 from types import ModuleType
 from typing import Any
 
@@ -79,6 +80,8 @@ def quantized_versions(torch: ModuleType, model: Any, data: Any, args: Any,
                        rng: np.random.Generator, qat_steps: int = 10,
                        calib_batches: int = 4) -> dict[str, Any]:
     """The four versions of a trained GPT, each a separate model."""
+    # fbgemm's default observers pass reduce_range, which torch (and ember) warn is deprecated
+    warnings.filterwarnings("ignore", message="Please use quant_min and quant_max")
     q = torch.ao.quantization
     if hasattr(torch.backends, "quantized"):
         torch.backends.quantized.engine = "fbgemm"
