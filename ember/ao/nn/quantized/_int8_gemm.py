@@ -2,18 +2,21 @@
 
 One entry point, `int8_linear`, computes the exact int32 accumulator
 sum_k (x[m,k] - x_zp) * (w[n,k] - w_zp[n]) that fbgemm computes for uint8 activations and
-int8 weights; a native kernel can replace its body without touching any module. On NumPy it
-runs on float32 BLAS: every partial sum is an integer, and float32 holds integers exactly up
-to 2**24, so K is cut into chunks whose worst-case sum stays within that bound (any order of
-accumulation inside BLAS is then exact); chunk results are added in int32.
+int8 weights. It runs ember._native's C kernel (int32 dot products of the stored int8 values)
+when that is available; otherwise, and as the tests' oracle, `int8_linear_np` runs on float32
+BLAS: every partial sum is an integer, and float32 holds integers exactly up to 2**24, so K is
+cut into chunks whose worst-case sum stays within that bound (any order of accumulation inside
+BLAS is then exact); chunk results are added in int32.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["int8_linear", "row_l1", "requantize", "dequantize_acc", "choose_qparams_dynamic",
-           "quantize_dynamic_input"]
+from .... import _native
+
+__all__ = ["int8_linear", "int8_linear_np", "row_sum", "row_l1", "requantize", "dequantize_acc",
+           "choose_qparams_dynamic", "quantize_dynamic_input"]
 
 _EXACT_F32 = 1 << 24
 _DEQUANT_BLOCK = 1 << 15  # float64 elements per block: 256 KiB, inside L2
@@ -27,8 +30,27 @@ def _weight_as_float(w_q: np.ndarray, w_zp: np.ndarray | int) -> np.ndarray:
 
 
 def int8_linear(x_q: np.ndarray, x_zp: int, w_q: np.ndarray, w_zp: np.ndarray | int = 0,
-                w_row_l1: np.ndarray | None = None) -> np.ndarray:
+                w_row_l1: np.ndarray | None = None,
+                w_row_sum: np.ndarray | None = None) -> np.ndarray:
     """Exact int32 (M, N) = (x_q - x_zp) @ (w_q - w_zp).T for x_q uint8 (M, K), w_q int8 (N, K).
+
+    w_zp is a scalar or one zero point per output row; w_row_l1 is row_l1(w_q, w_zp) (used by
+    the NumPy path only), w_row_sum is row_sum(w_q) (used by the native kernel only). Native
+    when available, else int8_linear_np.
+    """
+    m, k = x_q.shape
+    n = w_q.shape[0]
+    if k == 0 or m == 0 or n == 0:
+        return np.zeros((m, n), dtype=np.int32)
+    acc = _native.u8s8_gemm(x_q, x_zp, w_q, w_zp, w_row_sum)
+    if acc is not None:
+        return acc
+    return int8_linear_np(x_q, x_zp, w_q, w_zp, w_row_l1)
+
+
+def int8_linear_np(x_q: np.ndarray, x_zp: int, w_q: np.ndarray, w_zp: np.ndarray | int = 0,
+                   w_row_l1: np.ndarray | None = None) -> np.ndarray:
+    """int8_linear on NumPy's float32 BLAS (exact: see the module docstring).
 
     w_zp is a scalar or one zero point per output row (per-channel weights). w_row_l1, the
     sum over k of |w_q - w_zp| per row (computed once when a weight is packed), bounds every
@@ -52,6 +74,11 @@ def int8_linear(x_q: np.ndarray, x_zp: int, w_q: np.ndarray, w_zp: np.ndarray | 
     for s in range(0, k, chunk):
         acc += (xf[:, s:s + chunk] @ wf[:, s:s + chunk].T).astype(np.int32)
     return acc
+
+
+def row_sum(w_q: np.ndarray) -> np.ndarray:
+    """sum_k w_q[n, k] per row as int32: the zero-point correction of the native kernel."""
+    return np.ascontiguousarray(w_q.reshape(w_q.shape[0], -1).sum(axis=1, dtype=np.int32))
 
 
 def row_l1(w_q: np.ndarray, w_zp: np.ndarray | int = 0) -> np.ndarray:

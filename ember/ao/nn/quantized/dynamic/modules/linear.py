@@ -40,7 +40,7 @@ def dynamic_linear_np(x: np.ndarray, packed: nnq_linear.LinearPackedParams,
     assert w is not None
     scale, zp = choose_qparams_dynamic(x, reduce_range)
     xq = quantize_dynamic_input(x, scale, zp)
-    acc = int8_linear(xq, zp, w.values, w.zero_points, w.l1)
+    acc = int8_linear(xq, zp, w.values, w.zero_points, w.l1, w.row_sum)
     return dequantize_acc(acc, np.float32(scale) * w.scales, packed.bias_np)
 
 
