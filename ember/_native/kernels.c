@@ -5,6 +5,7 @@
  * code instead of touching memory it was not given.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define EMBER_API __attribute__((visibility("default")))
@@ -81,6 +82,23 @@ static inline int32_t fix(int32_t dot, int64_t xzp, int64_t wsum, int64_t wzp, i
  * acc = x.w - x_zp sum(w) - w_zp sum(x) + K x_zp w_zp. Returns 0, or -1 for sizes out of
  * range. w_sum: sum_k w[n, k] per row (precomputed when a weight is packed), or NULL to
  * compute it here. */
+static int gemm_rows(int64_t M, int64_t K, int64_t kd, const uint8_t *x, int64_t ldx,
+                     int32_t x_zp, const int8_t *w0, int64_t ldw, const int32_t *w_zp,
+                     int64_t zp_stride, const int32_t *w_sum, int32_t *out, int64_t ldo,
+                     int64_t n0, int64_t n1);
+
+/* Rows copied into zero-filled rows of a multiple of 64 bytes: the vectorized dot products
+ * cover short rows whole instead of leaving them to the scalar remainder loop (a conv's
+ * K = C * kh * kw is often small and odd). Zeros add nothing to a dot product. */
+#define EMBER_PAD 64
+
+static void *padded(const void *src, int64_t rows, int64_t K, int64_t ld, int64_t kp) {
+    uint8_t *dst = calloc((size_t)rows, (size_t)kp);
+    if (dst)
+        for (int64_t r = 0; r < rows; r++) memcpy(dst + r * kp, (const uint8_t *)src + r * ld, K);
+    return dst;
+}
+
 EMBER_API int ember_u8s8_gemm(int64_t M, int64_t N, int64_t K, const uint8_t *x, int64_t ldx,
                               int32_t x_zp, const int8_t *w, int64_t ldw, const int32_t *w_zp,
                               int64_t zp_stride, const int32_t *w_sum, int32_t *out,
@@ -89,39 +107,62 @@ EMBER_API int ember_u8s8_gemm(int64_t M, int64_t N, int64_t K, const uint8_t *x,
         return -1;
     if (n0 < 0 || n1 > N || n0 > n1 || zp_stride < 0 || zp_stride > 1) return -1;
     if (M > INT64_MAX / ldx || N > INT64_MAX / ldw || M > INT64_MAX / ldo) return -1;
+    int64_t kp = (K + EMBER_PAD - 1) / EMBER_PAD * EMBER_PAD;
+    if (kp != K && K < 1024) {
+        int64_t nw = n1 - n0;
+        uint8_t *xp = padded(x, M, K, ldx, kp);
+        int8_t *wp = nw ? padded(w + n0 * ldw, nw, K, ldw, kp) : NULL;
+        int rc = -2;
+        if (xp && (wp || !nw))
+            rc = gemm_rows(M, K, kp, xp, kp, x_zp, wp, kp, w_zp, zp_stride, w_sum, out, ldo,
+                           n0, n1);
+        free(xp);
+        free(wp);
+        if (rc != -2) return rc;
+    }
+    return gemm_rows(M, K, K, x, ldx, x_zp, w + n0 * ldw, ldw, w_zp, zp_stride, w_sum, out, ldo,
+                     n0, n1);
+}
+
+/* The GEMM proper for output columns [n0, n1): dot products over kd >= K bytes (the bytes past
+ * K are zeros), w0 is w's row n0 (rows of stride ldw), K enters the zero-point correction. */
+static int gemm_rows(int64_t M, int64_t K, int64_t kd, const uint8_t *x, int64_t ldx,
+                     int32_t x_zp, const int8_t *w0, int64_t ldw, const int32_t *w_zp,
+                     int64_t zp_stride, const int32_t *w_sum, int32_t *out, int64_t ldo,
+                     int64_t n0, int64_t n1) {
     int32_t xsum[256];
     int64_t mstep = M < 256 ? M : 256; /* x rows handled per pass: their sums fit the stack */
     for (int64_t mb = 0; mb < M; mb += mstep) {
         int64_t me = mb + mstep < M ? mb + mstep : M;
-        for (int64_t m = mb; m < me; m++) xsum[m - mb] = sum_u8(x + m * ldx, K);
+        for (int64_t m = mb; m < me; m++) xsum[m - mb] = sum_u8(x + m * ldx, kd);
         int64_t n = n0;
         for (; n + 4 <= n1; n += 4) {
-            const int8_t *wn = w + n * ldw;
+            const int8_t *wn = w0 + (n - n0) * ldw;
             int64_t ws[4], wz[4];
             for (int j = 0; j < 4; j++) {
-                ws[j] = !x_zp ? 0 : w_sum ? w_sum[n + j] : sum_s8(wn + j * ldw, K);
+                ws[j] = !x_zp ? 0 : w_sum ? w_sum[n + j] : sum_s8(wn + j * ldw, kd);
                 wz[j] = w_zp[(n + j) * zp_stride];
             }
             int64_t m = mb;
             int32_t acc[16];
             for (; m + 4 <= me; m += 4) {
-                dot4x4(x + m * ldx, ldx, wn, ldw, K, acc);
+                dot4x4(x + m * ldx, ldx, wn, ldw, kd, acc);
                 for (int i = 0; i < 4; i++)
                     for (int j = 0; j < 4; j++)
                         out[(m + i) * ldo + n + j] =
                             fix(acc[4 * i + j], x_zp, ws[j], wz[j], xsum[m + i - mb], K);
             }
             for (; m < me; m++) {
-                dot1x4(x + m * ldx, wn, ldw, K, acc);
+                dot1x4(x + m * ldx, wn, ldw, kd, acc);
                 for (int j = 0; j < 4; j++)
                     out[m * ldo + n + j] = fix(acc[j], x_zp, ws[j], wz[j], xsum[m - mb], K);
             }
         }
         for (; n < n1; n++) {
-            const int8_t *wn = w + n * ldw;
-            int64_t ws = !x_zp ? 0 : w_sum ? w_sum[n] : sum_s8(wn, K), wz = w_zp[n * zp_stride];
+            const int8_t *wn = w0 + (n - n0) * ldw;
+            int64_t ws = !x_zp ? 0 : w_sum ? w_sum[n] : sum_s8(wn, kd), wz = w_zp[n * zp_stride];
             for (int64_t m = mb; m < me; m++)
-                out[m * ldo + n] = fix(dot1x1(x + m * ldx, wn, K), x_zp, ws, wz,
+                out[m * ldo + n] = fix(dot1x1(x + m * ldx, wn, kd), x_zp, ws, wz,
                                        xsum[m - mb], K);
         }
     }

@@ -39,6 +39,7 @@ def _operands(rng: np.random.Generator, m: int, k: int, n: int) -> tuple:
         (7, 33, 5),
         (17, 100, 31),
         (300, 9, 6),
+        (6, 1100, 7),
     ],
 )
 @pytest.mark.parametrize("x_zp", [0, 1, 128, 255])
