@@ -21,15 +21,24 @@ import subprocess
 import sysconfig
 import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "u8s8_gemm", "gelu_f32", "gelu_backward_f32"]
+__all__ = ["available", "disabled", "u8s8_gemm", "gelu_f32", "gelu_backward_f32"]
 
 _ABI = 1  # ember_native_abi() of the kernels.c this module is written against
 _SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels.c")
-_BASE_FLAGS = ["-O3", "-fPIC", "-shared", "-fno-math-errno", "-fvisibility=hidden"]
+_BASE_FLAGS = [
+    "-O3",
+    "-fPIC",
+    "-shared",
+    "-fno-math-errno",
+    "-ffp-contract=off",
+    "-fvisibility=hidden",
+]
 # -march=native first (AVX-512 VNNI dot products where the CPU has them); a compiler that
 # rejects it still gets a portable build
 _FLAG_SETS: tuple[list[str], ...] = (["-march=native"], [])
@@ -41,6 +50,18 @@ _state: list[Any] = []  # [CDLL or None] once resolved
 def available() -> bool:
     """Whether the native kernels are enabled and built (builds them on the first call)."""
     return _lib() is not None
+
+
+@contextmanager
+def disabled() -> Iterator[None]:
+    """Run the NumPy paths inside the block (benchmarks and tests compare the two); not
+    thread-safe: other threads see the kernels disabled too."""
+    lib = _lib()
+    _state[:] = [None]
+    try:
+        yield
+    finally:
+        _state[:] = [lib]
 
 
 def _lib() -> Any:

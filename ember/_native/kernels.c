@@ -1,7 +1,8 @@
 /* Ember's native kernels: exact u8 x s8 -> s32 GEMM and float32 erf-GELU forward/backward.
  *
  * Plain C compiled on first use (see __init__.py); loops are written for GCC/Clang -O3
- * auto-vectorization. Every entry point checks the sizes it relies on and returns a negative
+ * auto-vectorization. Built with -ffp-contract=off: each float operation rounds as NumPy's
+ * does, so the GELU forward equals the NumPy path bit for bit on every machine. Every entry point checks the sizes it relies on and returns a negative
  * code instead of touching memory it was not given.
  */
 #include <stdint.h>
@@ -220,7 +221,8 @@ EMBER_API int ember_gelu_backward_f32(int64_t n, const float *restrict x, const 
     const float inv_sqrt_2pi = 0.3989422804014327f;
     for (int64_t i = 0; i < n; i++) {
         float v = x[i];
-        float d = v * (exp_nonpos(-0.5f * v * v) * inv_sqrt_2pi) + aux[i];
+        /* the NumPy path's order of operations (no contraction: -ffp-contract=off) */
+        float d = exp_nonpos((v * v) * -0.5f) * v * inv_sqrt_2pi + aux[i];
         gx[i] = d * g[i];
     }
     return 0;
