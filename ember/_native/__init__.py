@@ -27,7 +27,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["available", "disabled", "u8s8_gemm", "gelu_f32", "gelu_backward_f32"]
+__all__ = [
+    "available",
+    "disabled",
+    "u8s8_gemm",
+    "quantize_u8",
+    "dequantize_acc",
+    "dynamic_linear",
+    "gelu_f32",
+    "gelu_backward_f32",
+]
 
 _ABI = 1  # ember_native_abi() of the kernels.c this module is written against
 _SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "kernels.c")
@@ -177,9 +186,20 @@ def _bind(lib: Any) -> Any:
         i64,
         i64,
     ]
+    lib.ember_quantize_u8.argtypes = [i64, ptr, ctypes.c_float, i32, ptr]
+    lib.ember_dequantize_acc.argtypes = [i64, i64, ptr, ptr, ptr, ptr]
+    lib.ember_dynamic_linear.argtypes = [i64, i64, i64, ptr, ctypes.c_float, i32, ptr, ptr, i64]
+    lib.ember_dynamic_linear.argtypes += [ptr, ptr, ptr, ptr]
     lib.ember_gelu_f32.argtypes = [i64, ptr, ptr, ptr, ptr, ptr, ctypes.c_float]
     lib.ember_gelu_backward_f32.argtypes = [i64, ptr, ptr, ptr, ptr]
-    for f in (lib.ember_u8s8_gemm, lib.ember_gelu_f32, lib.ember_gelu_backward_f32):
+    for f in (
+        lib.ember_u8s8_gemm,
+        lib.ember_quantize_u8,
+        lib.ember_dequantize_acc,
+        lib.ember_dynamic_linear,
+        lib.ember_gelu_f32,
+        lib.ember_gelu_backward_f32,
+    ):
         f.restype = ctypes.c_int
     return lib
 
@@ -239,6 +259,85 @@ def u8s8_gemm(
     if rc != 0:
         raise RuntimeError(f"ember._native: u8s8_gemm rejected x {x_q.shape} w {w_q.shape}")
     return out
+
+
+def quantize_u8(x: np.ndarray, inv_scale: np.float32, zp: int) -> np.ndarray | None:
+    """clamp(rint(x * inv_scale) + zp, 0, 255) as uint8 for C-contiguous float32 x (float32
+    arithmetic, half to even), or None when the kernel is unavailable or x does not fit."""
+    lib = _lib()
+    if lib is None or x.dtype != np.float32 or not x.flags.c_contiguous or not 0 <= zp <= 255:
+        return None
+    q = np.empty(x.shape, dtype=np.uint8)
+    if lib.ember_quantize_u8(x.size, x.ctypes.data, float(inv_scale), zp, q.ctypes.data) != 0:
+        return None
+    return q
+
+
+def dequantize_acc(
+    acc: np.ndarray, scale: np.ndarray, bias: np.ndarray | None
+) -> np.ndarray | None:
+    """float32(acc * scale + bias) per column, computed in float64 (int32 (M, N) acc, float64
+    (N,) scale, float32 (N,) bias or None), or None when the kernel is unavailable."""
+    lib = _lib()
+    if lib is None or acc.dtype != np.int32 or acc.ndim != 2 or not acc.flags.c_contiguous:
+        return None
+    m, n = acc.shape
+    if scale.shape != (n,) or scale.dtype != np.float64 or not scale.flags.c_contiguous:
+        return None
+    if bias is not None and (
+        bias.shape != (n,) or bias.dtype != np.float32 or not bias.flags.c_contiguous
+    ):
+        return None
+    y = np.empty((m, n), dtype=np.float32)
+    b = None if bias is None else bias.ctypes.data
+    if lib.ember_dequantize_acc(m, n, acc.ctypes.data, scale.ctypes.data, b, y.ctypes.data):
+        return None
+    return y
+
+
+def dynamic_linear(
+    x: np.ndarray,
+    inv_scale: np.float32,
+    x_zp: int,
+    w_q: np.ndarray,
+    w_zp: np.ndarray | int,
+    w_sum: np.ndarray,
+    scale: np.ndarray,
+    bias: np.ndarray | None,
+) -> np.ndarray | None:
+    """quantize_u8, u8s8_gemm and dequantize_acc in one call (one crossing into C instead of
+    three: batch-1 calls are dominated by the calls' overhead); None when not covered."""
+    lib = _lib()
+    if lib is None or x.dtype != np.float32 or x.ndim != 2 or not x.flags.c_contiguous:
+        return None
+    (m, k), n = x.shape, w_q.shape[0]
+    if m == 0 or n == 0 or k == 0 or k > _MAX_K or not 0 <= x_zp <= 255:
+        return None
+    if w_q.dtype != np.int8 or w_q.shape != (n, k) or not w_q.flags.c_contiguous:
+        return None
+    ok = [(w_sum, np.int32), (scale, np.float64)] + ([] if bias is None else [(bias, np.float32)])
+    if any(a.shape != (n,) or a.dtype != t or not a.flags.c_contiguous for a, t in ok):
+        return None
+    zp = np.ascontiguousarray(w_zp, dtype=np.int32).reshape(-1)
+    if zp.size not in (1, n):
+        return None
+    y = np.empty((m, n), dtype=np.float32)
+    rc = lib.ember_dynamic_linear(
+        m,
+        n,
+        k,
+        x.ctypes.data,
+        float(inv_scale),
+        x_zp,
+        w_q.ctypes.data,
+        zp.ctypes.data,
+        int(zp.size > 1),
+        w_sum.ctypes.data,
+        scale.ctypes.data,
+        None if bias is None else bias.ctypes.data,
+        y.ctypes.data,
+    )
+    return y if rc == 0 else None
 
 
 def _f32_1d(*arrays: np.ndarray) -> bool:

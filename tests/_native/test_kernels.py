@@ -222,3 +222,51 @@ def test_second_process_loads_the_cache(tmp_path: object) -> None:
     after = os.stat(folder[0])
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     assert len([f for _, _, fs in os.walk(str(tmp_path)) for f in fs if f.endswith(".so")]) == 1
+
+
+@needs_native
+def test_dynamic_quantization_ends_match_numpy() -> None:
+    from ember.ao.nn.quantized import _int8_gemm as Q
+
+    rng = np.random.default_rng(3)
+    x = (rng.standard_normal((37, 19)) * 50).astype(np.float32)
+    x[0, :6] = [0.5, 1.5, 2.5, -0.5, 1e9, -1e9]  # ties round to even; far values clamp
+    acc = rng.integers(-(2**31), 2**31 - 1, (37, 11), dtype=np.int64).astype(np.int32)
+    scale = (rng.random(11) * 1e-3).astype(np.float32)
+    bias = rng.standard_normal(11).astype(np.float32)
+    for s, zp in ((1.0, 0), (0.37, 128), (1e-4, 255)):
+        got = Q.quantize_dynamic_input(x, s, zp)
+        with _native.disabled():
+            expect = Q.quantize_dynamic_input(x, s, zp)
+        np.testing.assert_array_equal(got, expect)
+    for b in (None, bias):
+        got = Q.dequantize_acc(acc, scale, b)
+        with _native.disabled():
+            expect = Q.dequantize_acc(acc, scale, b)
+        np.testing.assert_array_equal(got, expect)
+
+
+@needs_native
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_dynamic_linear_native_equals_numpy_and_torch(per_channel: bool) -> None:
+    import ember
+
+    ember.manual_seed(0)
+    lin = ember.nn.Linear(70, 13)
+    qconfig = ember.ao.quantization.per_channel_dynamic_qconfig if per_channel else None
+    spec = {"": qconfig} if per_channel else {ember.nn.Linear}
+    q = ember.ao.quantization.quantize_dynamic(ember.nn.Sequential(lin), spec, dtype=ember.qint8)
+    tl = torch.nn.Linear(70, 13)
+    tl.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in lin.state_dict().items()})
+    tspec = (
+        {"": torch.ao.quantization.per_channel_dynamic_qconfig}
+        if per_channel
+        else {torch.nn.Linear}
+    )
+    tq = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(tl), tspec, dtype=torch.qint8)
+    for batch in (1, 5, 64):
+        x = np.random.default_rng(batch).standard_normal((batch, 70)).astype(np.float32)
+        got = q(ember.from_numpy(x)).numpy()
+        with _native.disabled():
+            np.testing.assert_array_equal(got, q(ember.from_numpy(x)).numpy())
+        np.testing.assert_array_equal(got, tq(torch.from_numpy(x)).detach().numpy())

@@ -118,6 +118,9 @@ def dequantize_acc(acc: np.ndarray, act_times_w_scale: np.ndarray,
     """
     scale = np.asarray(act_times_w_scale, dtype=np.float32).astype(np.float64)
     b = None if bias is None else np.asarray(bias, dtype=np.float32)
+    native = _native.dequantize_acc(acc, scale, b)
+    if native is not None:
+        return native
     m, n = acc.shape
     out = np.empty((m, n), dtype=np.float32)
     step = max(1, _DEQUANT_BLOCK // max(n, 1))
@@ -166,6 +169,9 @@ def choose_qparams_dynamic(x: np.ndarray, reduce_range: bool) -> tuple[float, in
 def quantize_dynamic_input(x: np.ndarray, scale: float, zp: int) -> np.ndarray:
     """float32 -> uint8 as fbgemm's Quantize: rint(x * float32(1/scale)) + zp, clamped."""
     inv = np.float32(1.0) / np.float32(scale)
+    native = _native.quantize_u8(x, inv, zp)
+    if native is not None:
+        return native
     y = np.multiply(x, inv, dtype=np.float32)
     np.rint(y, out=y)
     y += np.float32(zp)
