@@ -270,3 +270,31 @@ def test_dynamic_linear_native_equals_numpy_and_torch(per_channel: bool) -> None
         with _native.disabled():
             np.testing.assert_array_equal(got, q(ember.from_numpy(x)).numpy())
         np.testing.assert_array_equal(got, tq(torch.from_numpy(x)).detach().numpy())
+
+
+@needs_native
+def test_portable_build_matches_numpy(tmp_path: object) -> None:
+    """kernels.c without -march=native: the plain loops (no AVX-512 VNNI intrinsics)."""
+    import ctypes
+
+    lib_path = os.path.join(str(tmp_path), "portable.so")
+    cmd = [_native._compiler(), *_native._BASE_FLAGS, _native._SOURCE, "-o", lib_path]
+    subprocess.run(cmd, check=True, capture_output=True)
+    saved = list(_native._state)
+    _native._state[:] = [_native._bind(ctypes.CDLL(lib_path))]
+    try:
+        rng = np.random.default_rng(4)
+        for m, k, n in ((1, 1, 1), (5, 70, 9), (9, 1100, 6), (4, 128, 8)):
+            x, w = _operands(rng, m, k, n)
+            zp = rng.integers(-128, 128, n)
+            got = _native.u8s8_gemm(x, 7, w, zp)
+            np.testing.assert_array_equal(got, int8_linear_np(x, 7, w, zp))
+        a = (rng.standard_normal(1000) * 4).astype(np.float32)
+        y, aux = G._forward(a, "none")
+        y_np, aux_np = _gelu_np(a)
+        np.testing.assert_array_equal(y, y_np)
+        g = np.ones_like(a)
+        ref = aux_np + a * np.exp(-0.5 * a.astype(np.float64) ** 2) / np.sqrt(2 * np.pi)
+        np.testing.assert_allclose(G._backward(a, g, aux, "none"), ref, rtol=1e-6, atol=1e-6)
+    finally:
+        _native._state[:] = saved
