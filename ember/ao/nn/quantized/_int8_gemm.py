@@ -139,8 +139,8 @@ def choose_qparams_dynamic(x: np.ndarray, reduce_range: bool) -> tuple[float, in
     range gives the smaller error, rounded half to even and clamped.
     """
     qmin, qmax = 0, (127 if reduce_range else 255)
-    lo = min(float(np.min(x)), 0.0) if x.size else 0.0
-    hi = max(float(np.max(x)), 0.0) if x.size else 0.0
+    lo = min(float(x.min()), 0.0) if x.size else 0.0
+    hi = max(float(x.max()), 0.0) if x.size else 0.0
     # fbgemm receives float32 min/max and computes the scale in double
     lo, hi = float(np.float32(lo)), float(np.float32(hi))
     scale = (hi - lo) / (qmax - qmin)
@@ -162,7 +162,7 @@ def choose_qparams_dynamic(x: np.ndarray, reduce_range: bool) -> tuple[float, in
     err_min = abs(qmin) + abs(lo / scale)
     err_max = abs(qmax) + abs(hi / scale)
     initial = zp_min if err_min < err_max else zp_max
-    zp = int(min(max(np.rint(initial), qmin), qmax))
+    zp = int(min(max(round(initial), qmin), qmax))  # round(): half to even, as rint
     return float(np.float32(scale)), zp
 
 
