@@ -21,6 +21,7 @@ import subprocess
 import sysconfig
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -54,6 +55,10 @@ _FLAG_SETS: tuple[list[str], ...] = (["-march=native"], [])
 _MAX_K = 65536  # kernels.c's EMBER_MAX_K: int32 dot products of u8 x s8 cannot overflow below
 _lock = threading.Lock()
 _state: list[Any] = []  # [CDLL or None] once resolved
+# id(w_q) -> (weakref to w_q, w_zp, w_sum, int32 zero points, their stride, pointers): a packed
+# weight's checks and pointers, computed once (they are most of a batch-1 call's overhead).
+# An entry leaves when its weight array dies, before the id can be reused.
+_weights: dict[int, tuple] = {}
 
 
 def available() -> bool:
@@ -313,31 +318,38 @@ def dynamic_linear(
     (m, k), n = x.shape, w_q.shape[0]
     if m == 0 or n == 0 or k == 0 or k > _MAX_K or not 0 <= x_zp <= 255:
         return None
-    if w_q.dtype != np.int8 or w_q.shape != (n, k) or not w_q.flags.c_contiguous:
-        return None
-    ok = [(w_sum, np.int32), (scale, np.float64)] + ([] if bias is None else [(bias, np.float32)])
+    ok = [(scale, np.float64)] + ([] if bias is None else [(bias, np.float32)])
     if any(a.shape != (n,) or a.dtype != t or not a.flags.c_contiguous for a, t in ok):
+        return None
+    w = _weight_args(w_q, w_zp, w_sum)
+    if w is None or w_q.shape[1] != k:
+        return None
+    y = np.empty((m, n), dtype=np.float32)
+    b = None if bias is None else bias.ctypes.data
+    args = (x.ctypes.data, float(inv_scale), x_zp, *w, scale.ctypes.data, b, y.ctypes.data)
+    return y if lib.ember_dynamic_linear(m, n, k, *args) == 0 else None
+
+
+def _weight_args(w_q: np.ndarray, w_zp: Any, w_sum: np.ndarray) -> tuple | None:
+    """(w pointer, zero points pointer, their stride, row sums pointer), or None when the
+    weight does not fit the kernel; cached per weight array (see _weights)."""
+    e = _weights.get(id(w_q))
+    if e is not None and e[0]() is w_q and e[1] is w_zp and e[2] is w_sum:
+        return e[4]
+    n = w_q.shape[0]
+    if w_q.dtype != np.int8 or w_q.ndim != 2 or not w_q.flags.c_contiguous:
+        return None
+    if w_sum.dtype != np.int32 or w_sum.shape != (n,) or not w_sum.flags.c_contiguous:
         return None
     zp = np.ascontiguousarray(w_zp, dtype=np.int32).reshape(-1)
     if zp.size not in (1, n):
         return None
-    y = np.empty((m, n), dtype=np.float32)
-    rc = lib.ember_dynamic_linear(
-        m,
-        n,
-        k,
-        x.ctypes.data,
-        float(inv_scale),
-        x_zp,
-        w_q.ctypes.data,
-        zp.ctypes.data,
-        int(zp.size > 1),
-        w_sum.ctypes.data,
-        scale.ctypes.data,
-        None if bias is None else bias.ctypes.data,
-        y.ctypes.data,
-    )
-    return y if rc == 0 else None
+    args = (w_q.ctypes.data, zp.ctypes.data, int(zp.size > 1), w_sum.ctypes.data)
+    key = id(w_q)
+    ref = weakref.ref(w_q, lambda _r: _weights.pop(key, None))
+    # zp is kept alive with the entry: the kernel reads it through the cached pointer
+    _weights[key] = (ref, w_zp, w_sum, zp, args)
+    return args
 
 
 def _f32_1d(*arrays: np.ndarray) -> bool:

@@ -298,3 +298,29 @@ def test_portable_build_matches_numpy(tmp_path: object) -> None:
         np.testing.assert_allclose(G._backward(a, g, aux, "none"), ref, rtol=1e-6, atol=1e-6)
     finally:
         _native._state[:] = saved
+
+
+@needs_native
+def test_dynamic_linear_weight_cache_follows_the_weight() -> None:
+    import copy
+    import gc
+
+    import ember
+
+    ember.manual_seed(1)
+    q = ember.ao.quantization.quantize_dynamic(
+        ember.nn.Sequential(ember.nn.Linear(40, 12)), {ember.nn.Linear}, dtype=ember.qint8
+    )
+    x = ember.from_numpy(np.random.default_rng(5).standard_normal((3, 40)).astype(np.float32))
+    expect = q(x).numpy()
+    values = q[0]._packed_params.packed.values
+    assert id(values) in _native._weights
+    q2 = copy.deepcopy(q)  # new arrays: the copy must not use the original's pointers
+    del q, values
+    gc.collect()
+    np.testing.assert_array_equal(q2(x).numpy(), expect)
+    vid = id(q2[0]._packed_params.packed.values)
+    assert vid in _native._weights
+    del q2
+    gc.collect()
+    assert vid not in _native._weights
