@@ -1,6 +1,7 @@
 """gelu: x * Phi(x), exact (erf) or with torch's tanh approximation; one fused NumPy forward and
 one backward (the forward's Phi(x) / tanh term is kept for it). float32 erf is a rational
-approximation (error ~4e-7, float32 rounding level); float64 uses ember's erf.
+approximation (error ~4e-7, float32 rounding level); float64 uses ember's erf. The float32 erf
+form runs ember._native's C loops (the same rational function) when they are available.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ... import _native
 from ..._parallel import run_halves
 from ..._tensor import Tensor
 from ...autograd.grad_mode import state as _gm
@@ -44,6 +46,7 @@ _PHI_P = [np.float32(c / 2.0 ** (len(_ERF_P) - 1 - i) * 0.5 * _SQRT1_2)
           for i, c in enumerate(_ERF_P)]
 _PHI_Q = [np.float32(c / 2.0 ** (len(_ERF_Q) - 1 - i)) for i, c in enumerate(_ERF_Q)]
 _CLIP = np.float32(4.0 * math.sqrt(2.0))
+_PHI_P_ARR, _PHI_Q_ARR = np.array(_PHI_P, dtype=np.float32), np.array(_PHI_Q, dtype=np.float32)
 # Long chains of NumPy passes run over blocks that stay in cache (2-8x faster than whole
 # arrays when memory bandwidth is shared); 64K float32 = 256 KB per temporary.
 _BLOCK = 1 << 16
@@ -81,10 +84,13 @@ def _forward(a: Any, approximate: str) -> tuple:
         e *= 0.5
         return np.multiply(e, a, out=r), e
     blocks = list(_blocks(a.size)) if type(a) is np.ndarray else [slice(None)]  # GPU: one pass
+    native = approximate == "none" and type(a) is np.ndarray and _native.available()
 
     def work(lo: int, hi: int) -> None:
         for s in blocks[lo:hi]:
             x, t = a[s], aux[s]
+            if native and _native.gelu_f32(x, r[s], t, _PHI_P_ARR, _PHI_Q_ARR, _CLIP):
+                continue
             if approximate == "none":
                 _phi32(x, t)
                 np.multiply(t, x, out=r[s])
@@ -107,10 +113,14 @@ def _backward(a: Any, g: Any, aux: Any, approximate: str) -> Any:
     """d gelu / d x * g for 1-d arrays (aux from the forward)."""
     gx = np.empty_like(a)
     blocks = list(_blocks(a.size)) if type(a) is np.ndarray else [slice(None)]  # GPU: one pass
+    native = (approximate == "none" and type(a) is np.ndarray and type(g) is np.ndarray
+              and _native.available())
 
     def work(lo: int, hi: int) -> None:
         for s in blocks[lo:hi]:
             x, t, o = a[s], aux[s], gx[s]
+            if native and _native.gelu_backward_f32(x, g[s], t, o):
+                continue
             if approximate == "none":
                 np.multiply(x, x, out=o)
                 o *= -0.5

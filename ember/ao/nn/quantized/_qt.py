@@ -15,7 +15,7 @@ import ember
 
 from ...._tensor import Tensor
 from ....ops.quantize import _make_per_channel_quantized_tensor, _make_per_tensor_quantized_tensor
-from ._int8_gemm import row_l1
+from ._int8_gemm import row_l1, row_sum
 
 PER_TENSOR = ("per_tensor_affine", "per_tensor_symmetric")
 
@@ -53,7 +53,8 @@ class PackedWeight:
     scales in float32, which the requantization multiplier is built from.
     """
 
-    __slots__ = ("values", "scales", "zero_points", "scheme", "axis", "qscale", "qzp", "l1")
+    __slots__ = ("values", "scales", "zero_points", "scheme", "axis", "qscale", "qzp", "l1",
+                 "row_sum")
     qscale: Any
     qzp: Any
 
@@ -78,6 +79,7 @@ class PackedWeight:
             zps = self.qzp
             self.zero_points = 0 if not np.any(zps) else zps
         self.l1 = row_l1(self.values, self.zero_points)
+        self.row_sum = row_sum(self.values)
 
     def tensor(self) -> Tensor:
         """The weight as a quantized tensor again (what `module.weight()` returns)."""

@@ -23,7 +23,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None,  # noqa: A
     xq = _qt.int_repr(input)
     k = xq.shape[-1]
     acc = int8_linear(xq.reshape(-1, k), int(input.q_zero_point()), w.values, w.zero_points,
-                      w.l1)
+                      w.l1, w.row_sum)
     b: Any = None if bias is None else bias.detach().float().numpy()
     y = requantize(acc, np.float32(input.q_scale()) * w.scales, b, scale, zero_point)
     return _qt.make_per_tensor(y.reshape(*xq.shape[:-1], w.values.shape[0]), scale, zero_point)

@@ -148,7 +148,8 @@ def _linear(x: Tensor, w: PackedLinearWeight, scale: Any, zero_point: Any, relu:
     p = w.packed
     xq = _qt.int_repr(x)
     k = xq.shape[-1]
-    acc = int8_linear(xq.reshape(-1, k), int(x.q_zero_point()), p.values, p.zero_points)
+    acc = int8_linear(xq.reshape(-1, k), int(x.q_zero_point()), p.values, p.zero_points,
+                      p.l1, p.row_sum)
     b = None if w.bias is None else w.bias.numpy()
     y = requantize(
         acc, np.float32(x.q_scale()) * p.scales, b, float(scale), int(zero_point), relu=relu

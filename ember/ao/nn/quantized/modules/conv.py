@@ -53,7 +53,7 @@ def qconv2d_np(x: np.ndarray, x_zp: int, x_scale: float, w: _qt.PackedWeight,
     for g in range(groups):
         sl = slice(g * og, (g + 1) * og)
         wzp = zps[sl] if isinstance(zps, np.ndarray) else zps
-        acc[:, sl] = int8_linear(cols[:, g], x_zp, wv[sl], wzp, w.l1[sl])
+        acc[:, sl] = int8_linear(cols[:, g], x_zp, wv[sl], wzp, w.l1[sl], w.row_sum[sl])
     y = requantize(acc, np.float32(x_scale) * w.scales, bias, out_scale, out_zp, relu)
     return np.ascontiguousarray(y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2))
 

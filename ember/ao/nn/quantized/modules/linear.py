@@ -144,7 +144,7 @@ class Linear(WeightedQuantizedModule):
         assert packed is not None
         xq = _qt.int_repr(x)
         acc = int8_linear(xq.reshape(-1, self.in_features), int(x.q_zero_point()),
-                          packed.values, packed.zero_points, packed.l1)
+                          packed.values, packed.zero_points, packed.l1, packed.row_sum)
         atws = np.float32(x.q_scale()) * packed.scales
         y = requantize(acc, atws, self._packed_params.bias_np, self.scale, self.zero_point,
                        relu=self._RELU)

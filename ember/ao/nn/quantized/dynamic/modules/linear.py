@@ -8,6 +8,7 @@ import numpy as np
 
 import ember
 
+from ...... import _native
 from ......_tensor import Tensor
 from ......nn.modules.linear import Linear as _FloatLinear
 from ......nn.modules.linear import NonDynamicallyQuantizableLinear
@@ -39,8 +40,13 @@ def dynamic_linear_np(x: np.ndarray, packed: nnq_linear.LinearPackedParams,
     w = packed.packed
     assert w is not None
     scale, zp = choose_qparams_dynamic(x, reduce_range)
+    y_native = _native.dynamic_linear(
+        x, np.float32(1.0) / np.float32(scale), zp, w.values, w.zero_points, w.row_sum,
+        (np.float32(scale) * w.scales).astype(np.float64), packed.bias_np)
+    if y_native is not None:
+        return y_native
     xq = quantize_dynamic_input(x, scale, zp)
-    acc = int8_linear(xq, zp, w.values, w.zero_points, w.l1)
+    acc = int8_linear(xq, zp, w.values, w.zero_points, w.l1, w.row_sum)
     return dequantize_acc(acc, np.float32(scale) * w.scales, packed.bias_np)
 
 
