@@ -6,6 +6,7 @@
  * point checks the sizes it relies on and returns a negative code instead of touching memory
  * it was not given.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,8 +301,11 @@ EMBER_API int ember_gelu_f32(int64_t n, const float *restrict x, float *restrict
         float p = (((((p0 * z + p1) * z + p2) * z + p3) * z + p4) * z + p5) * z + p6;
         float q = (((q0 * z + q1) * z + q2) * z + q3) * z + q4;
         float phi = xc * (p / q) + 0.5f;
+        /* the rational tail can leave [0, 1] by an ulp: torch's gelu(-10) is -0, not +6e-7 */
+        phi = phi < 0.0f ? 0.0f : (phi > 1.0f ? 1.0f : phi);
         aux[i] = phi;
-        y[i] = v * phi;
+        /* torch's float32 kernel gives NaN at both infinities */
+        y[i] = (v == INFINITY || v == -INFINITY) ? NAN : v * phi;
     }
     return 0;
 }

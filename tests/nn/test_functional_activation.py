@@ -233,6 +233,15 @@ def test_gelu_accuracy_float32(approximate: str) -> None:
     np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=2e-6, atol=2e-6)
 
 
+def test_gelu_float32_edges_match_torch() -> None:
+    # NaN at both infinities (torch's float32 kernel), -0 far left, never a positive tail value
+    x = np.array([-np.inf, np.inf, np.nan, -40, -10, -6, -5.5, 0, 10, 40], dtype=np.float32)
+    e = ember.nn.functional.gelu(ember.tensor(x)).numpy()
+    t = torch.nn.functional.gelu(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(e, t, rtol=1.3e-6, atol=2e-7)
+    assert (e <= 0)[4:7].all() and np.signbit(e[3:6]).all()
+
+
 def test_shrink_rrelu_extras() -> None:
     run_both(lambda m, x: (m.hardshrink(x, 0.3), x.hardshrink(), m.rrelu(x, 0.2, 0.4)), X(3, 4),
              grad=True)

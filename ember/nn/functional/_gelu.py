@@ -69,6 +69,8 @@ def _phi32(x: Any, out: Any) -> None:
     p /= q
     p *= xc
     p += np.float32(0.5)
+    np.maximum(p, np.float32(0), out=p)  # the rational tail can leave [0, 1] by an ulp
+    np.minimum(p, np.float32(1), out=p)
 
 
 def _blocks(n: int) -> Any:
@@ -94,6 +96,9 @@ def _forward(a: Any, approximate: str) -> tuple:
             if approximate == "none":
                 _phi32(x, t)
                 np.multiply(t, x, out=r[s])
+                inf = np.isinf(x)
+                if inf.any():  # torch's float32 kernel gives NaN at both infinities
+                    r[s][inf] = np.nan
             else:
                 inner = np.multiply(x, x)
                 inner *= _K_KAPPA
