@@ -277,7 +277,9 @@ def write_result(self: Tensor, res: Tensor, name: str) -> None:
 def _tname(dt: D.dtype) -> str:
     return {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
             "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}[dt.name]
+            "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+            "qint8": "QInt8", "quint8": "QUInt8", "qint32": "QInt32",
+            "quint4x2": "QUInt4x2"}[dt.name]
 
 
 def rebase_history(self: Tensor, res: Tensor) -> None:

@@ -495,3 +495,9 @@ def test_setitem_quantizes_the_value():
         q[1, 1:3] = m.tensor([0.13, -0.27])
         q[2, ::2] = m.quantize_per_tensor(m.tensor([0.3, 0.9]), 0.1, 0, m.qint8)
     _same_q(e, t)
+
+
+def test_random_factories_refuse_quantized_dtypes_like_torch():
+    for m in (ember, torch):
+        with pytest.raises(NotImplementedError):
+            m.randn(3, dtype=m.qint8)
