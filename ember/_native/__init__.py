@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from .._parallel import run_halves
+
 __all__ = [
     "available",
     "disabled",
@@ -55,6 +57,9 @@ _FLAG_SETS: tuple[list[str], ...] = (["-march=native"], [])
 _MAX_K = 65536  # kernels.c's EMBER_MAX_K: int32 dot products of u8 x s8 cannot overflow below
 _lock = threading.Lock()
 _state: list[Any] = []  # [CDLL or None] once resolved
+# Multiply-accumulates above which a dynamic Linear splits its rows over two threads: the
+# worker handoff costs ~40-70 us, which a 2**22-MAC half repays.
+_SPLIT_MACS = 1 << 22
 # id(w_q) -> (weakref to w_q, w_zp, w_sum, int32 zero points, their stride, pointers): a packed
 # weight's checks and pointers, computed once (they are most of a batch-1 call's overhead).
 # An entry leaves when its weight array dies, before the id can be reused.
@@ -326,8 +331,20 @@ def dynamic_linear(
         return None
     y = np.empty((m, n), dtype=np.float32)
     b = None if bias is None else bias.ctypes.data
-    args = (x.ctypes.data, float(inv_scale), x_zp, *w, scale.ctypes.data, b, y.ctypes.data)
-    return y if lib.ember_dynamic_linear(m, n, k, *args) == 0 else None
+    xp, yp, inv = x.ctypes.data, y.ctypes.data, float(inv_scale)
+    if m < 32 or m * n * k < _SPLIT_MACS:
+        args = (xp, inv, x_zp, *w, scale.ctypes.data, b, yp)
+        return y if lib.ember_dynamic_linear(m, n, k, *args) == 0 else None
+    # Large batches: half the rows on the worker thread (ctypes releases the GIL; the
+    # quantization parameters were chosen over the whole batch before, so halves agree).
+    rcs: list[int] = []
+
+    def part(lo: int, hi: int) -> None:
+        rcs.append(lib.ember_dynamic_linear(hi - lo, n, k, xp + lo * k * 4, inv, x_zp, *w,
+                                            scale.ctypes.data, b, yp + lo * n * 4))
+
+    run_halves(part, m)
+    return y if rcs and not any(rcs) else None
 
 
 def _weight_args(w_q: np.ndarray, w_zp: Any, w_sum: np.ndarray) -> tuple | None:

@@ -273,6 +273,27 @@ def test_dynamic_linear_native_equals_numpy_and_torch(per_channel: bool) -> None
 
 
 @needs_native
+def test_dynamic_linear_row_split_over_two_threads_is_exact() -> None:
+    import ember
+
+    ember.manual_seed(1)
+    lin = ember.nn.Linear(256, 192)
+    q = ember.ao.quantization.quantize_dynamic(ember.nn.Sequential(lin), {ember.nn.Linear},
+                                               dtype=ember.qint8)
+    tl = torch.nn.Linear(256, 192)
+    tl.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in lin.state_dict().items()})
+    tq = torch.ao.quantization.quantize_dynamic(torch.nn.Sequential(tl), {torch.nn.Linear},
+                                                dtype=torch.qint8)
+    for batch in (97, 128):  # above _SPLIT_MACS; an odd batch splits unevenly
+        assert batch * 256 * 192 >= _native._SPLIT_MACS
+        x = np.random.default_rng(batch).standard_normal((batch, 256)).astype(np.float32)
+        got = q(ember.from_numpy(x)).numpy()
+        with _native.disabled():
+            np.testing.assert_array_equal(got, q(ember.from_numpy(x)).numpy())
+        np.testing.assert_array_equal(got, tq(torch.from_numpy(x)).detach().numpy())
+
+
+@needs_native
 def test_portable_build_matches_numpy(tmp_path: object) -> None:
     """kernels.c without -march=native: the plain loops (no AVX-512 VNNI intrinsics)."""
     import ctypes
