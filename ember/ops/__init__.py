@@ -10,7 +10,8 @@ from . import _registry
 from . import (  # each import registers a family
     addmm, arith, binary, broadcast, comparison, conversion, creation, cross, cumulative, diag,
     einsum, index_dim, indexing, linalg, logical, masked, pointwise, random, random_inplace,
-    new_factories, ranges, reduction, repeat, scatter, shape, sorting, statistics, unary, views,
+    new_factories, ranges, reduction, repeat, scatter, shape, sorting, statistics, strided,
+    unary, views,
 )
 from . import fake_quant, quantize  # noqa: E402,F401  (quantization: qtensors, fake quant)
 
