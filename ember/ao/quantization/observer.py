@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 _F32 = np.float32
-_EPS = float(np.finfo(np.float32).eps)
+_EPS: float = float(np.finfo(np.float32).eps)
 _ALLOWED_DTYPES = (D.qint8, D.quint8, D.quint4x2, D.qint32, D.int8, D.uint8, D.int16, D.int32)
 
 
