@@ -160,89 +160,38 @@ def _conv_from_float(cls: Any, float_conv: Any, weight_qparams: dict[str, Any]) 
     return m
 
 
-class Conv1d(_conv.Conv1d, ReferenceQuantizedModule):
+class _ConvReference(ReferenceQuantizedModule):
+    """What Conv1d and Conv2d add to their float conv: the weight's qparams, a forward through
+    the quantized-then-dequantized weight, from_float. Put first among the bases so its
+    __init__ takes weight_qparams and passes the float conv's arguments on."""
+
+    _REF_NAME = ""
+    bias: Any
+    _conv_forward: Any
+
+    def __init__(self, *args: Any, weight_qparams: dict[str, Any] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._init_weight_qparams(weight_qparams)
+
+    def _get_name(self) -> str:
+        return self._REF_NAME
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self._conv_forward(x, self.get_weight(), self.bias)
+
+    @classmethod
+    def from_float(cls, float_conv: Any, weight_qparams: dict[str, Any]) -> Any:
+        return _conv_from_float(cls, float_conv, weight_qparams)
+
+
+class Conv1d(_ConvReference, _conv.Conv1d):
     """Reference quantized Conv1d."""
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-        weight_qparams: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-        self._init_weight_qparams(weight_qparams)
-
-    def _get_name(self) -> str:
-        return "QuantizedConv1d(Reference)"
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self._conv_forward(x, self.get_weight(), self.bias)
-
-    @classmethod
-    def from_float(cls, float_conv: Any, weight_qparams: dict[str, Any]) -> Conv1d:
-        return _conv_from_float(cls, float_conv, weight_qparams)
+    _REF_NAME = "QuantizedConv1d(Reference)"
 
 
-class Conv2d(_conv.Conv2d, ReferenceQuantizedModule):
+class Conv2d(_ConvReference, _conv.Conv2d):
     """Reference quantized Conv2d."""
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-        weight_qparams: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(
-            in_channels,
-            out_channels,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            groups,
-            bias,
-            padding_mode,
-            device,
-            dtype,
-        )
-        self._init_weight_qparams(weight_qparams)
-
-    def _get_name(self) -> str:
-        return "QuantizedConv2d(Reference)"
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self._conv_forward(x, self.get_weight(), self.bias)
-
-    @classmethod
-    def from_float(cls, float_conv: Any, weight_qparams: dict[str, Any]) -> Conv2d:
-        return _conv_from_float(cls, float_conv, weight_qparams)
+    _REF_NAME = "QuantizedConv2d(Reference)"
