@@ -47,15 +47,13 @@ def _unsqueeze_strides(a: Any, basic: tuple) -> tuple:
 def _basic_view(self: Tensor, basic: tuple, last: Any) -> Tensor:
     a = self._data
     v = a[basic + (Ellipsis,)]  # the Ellipsis keeps a 0-d result a view
-    if None in basic and type(v) is np.ndarray:
+    if None in basic:  # NumPy and CuPy give new size-1 dims stride 0; torch does not
         want = _unsqueeze_strides(a, basic)
-        w = a[tuple(c for c in basic if c is not None) + (Ellipsis,)].view()
-        w.shape = v.shape  # NumPy's reshape strides usually are torch's; cheap to try
-        v = w if w.strides == want else np.lib.stride_tricks.as_strided(
-            v, v.shape, want, writeable=v.flags.writeable)
-    elif None in basic and self.device.type == "cuda":  # CuPy gives new dims stride 0
-        want = _unsqueeze_strides(a, basic)
-        if v.strides != want:
+        if type(v) is np.ndarray:
+            w = a[tuple(c for c in basic if c is not None) + (Ellipsis,)].view()
+            w.shape = v.shape  # NumPy's reshape strides usually are torch's; cheap to try
+            v = w if w.strides == want else as_strided(v, v.shape, want, v.flags.writeable)
+        elif v.strides != want:
             v = as_strided(v, v.shape, want)
     out = make_view(v, self)
     if self._requires_grad and _gm.enabled:
