@@ -39,15 +39,13 @@ def xp_of(a: Any) -> Any:
     """The array module (numpy or cupy) that owns array `a` (numpy for host scalars)."""
     if isinstance(a, np.ndarray):
         return np
-    dev = cuda.xp
-    return dev if dev is not None and isinstance(a, dev.ndarray) else np
+    return cuda.xp if is_dev(a) else np
 
 
 def as_array(r: Any, dtype: Any = None) -> Any:
     """np.asarray(r, dtype) for host values (a NumPy scalar becomes 0-d); a device array stays
     on its device (cast when dtype is given)."""
-    dev = cuda.xp
-    if dev is not None and isinstance(r, dev.ndarray):
+    if is_dev(r):
         return r if dtype is None else r.astype(dtype, copy=False)
     return np.asarray(r, dtype)
 
@@ -118,7 +116,7 @@ def to_numpy_tree(x: Any) -> Any:
     """Host copies of every device array in a (nested tuple/list) index or value."""
     if isinstance(x, (tuple, list)):
         return type(x)(to_numpy_tree(v) for v in x)
-    return x if isinstance(x, np.ndarray) or not hasattr(x, "get") else x.get()
+    return x.get() if is_dev(x) else x
 
 
 def add_at(a: Any, key: Any, values: Any) -> None:
@@ -159,8 +157,7 @@ def like(ref: Any, v: Any) -> Any:
     """`v` (a host array, or anything else) on the device of array `ref`."""
     if isinstance(ref, np.ndarray) or not isinstance(v, np.ndarray):
         return v
-    dev = cuda.xp
-    return dev.asarray(v) if dev is not None and isinstance(ref, dev.ndarray) else v
+    return cuda.xp.asarray(v) if is_dev(ref) else v
 
 
 def sparse_indices(shape: tuple, xp: Any = np) -> list:
