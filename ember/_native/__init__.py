@@ -128,9 +128,7 @@ def _cpu_id() -> str:
 
 def _build() -> str:
     """Path of the built library: from the cache, else compiled now under a file lock."""
-    import fcntl
-
-    from ..utils.cpp_extension._build import _compiler_version, default_build_root
+    from ..utils.cpp_extension._build import _compiler_version, build_lock, default_build_root
 
     cc = _compiler()
     version = _compiler_version(cc)
@@ -152,9 +150,7 @@ def _build() -> str:
         lib = os.path.join(build_dir, f"ember_native.{key}.so")
         if os.path.exists(lib):
             return lib
-        fd = os.open(os.path.join(build_dir, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # released by the OS if this process dies
+        with build_lock(build_dir):
             if os.path.exists(lib):  # built by the process we waited for
                 return lib
             tmp = f"{lib}.tmp{os.getpid()}"
@@ -170,8 +166,6 @@ def _build() -> str:
             errors.append(f"{cc} {' '.join(flags)}: {p.stderr.strip()[-2000:]}")
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        finally:
-            os.close(fd)
     raise RuntimeError("building kernels.c failed:\n" + "\n".join(errors))
 
 

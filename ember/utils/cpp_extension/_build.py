@@ -21,7 +21,8 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
@@ -247,23 +248,13 @@ class Build:
             self.log(f"Extension '{self.name}': cache hit, loading {self.library}")
             return
         os.makedirs(self.build_dir, exist_ok=True)
-        fd = os.open(os.path.join(self.build_dir, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                self.log(
-                    f"Extension '{self.name}': waiting for another process building in "
-                    f"{self.build_dir}"
-                )
-                fcntl.flock(fd, fcntl.LOCK_EX)
+        waiting = f"Extension '{self.name}': waiting for another process building in "
+        with build_lock(self.build_dir, lambda: self.log(waiting + self.build_dir)):
             if self.cached():  # the process we waited for built it
                 self.log(f"Extension '{self.name}': built by another process, loading")
                 return
             self.log(f"Building extension '{self.name}' in {self.build_dir}: {self.why_rebuild()}")
             self._compile_and_link()
-        finally:
-            os.close(fd)  # releases the flock
 
     def _objects(self) -> list[str]:
         objs = []
@@ -489,6 +480,24 @@ def _shell_quote(s: str) -> str:
     import shlex
 
     return shlex.quote(s).replace("$", "$$")
+
+
+@contextmanager
+def build_lock(build_dir: str, on_wait: Callable[[], Any] | None = None) -> Iterator[None]:
+    """Hold build_dir's lock file: one process builds, the others wait (calling on_wait once).
+    fcntl.flock is released by the OS when its holder dies, so a killed build never leaves a
+    lock that hangs later loads."""
+    fd = os.open(os.path.join(build_dir, "lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
 
 
 def _atomic_write(path: str, text: str) -> None:
